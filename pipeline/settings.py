@@ -1,0 +1,43 @@
+"""The one settings object, read from the environment (prefix ``CROSSWARN_``).
+
+Precedence: defaults < environment. Settings are passed explicitly to the functions that need
+them; nothing in ``pipeline`` reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REGIONS_DIR = PROJECT_ROOT / "regions"
+
+
+class Settings(BaseSettings):
+    """Run-time settings for crosswarn."""
+
+    model_config = SettingsConfigDict(env_prefix="CROSSWARN_", extra="forbid", frozen=True)
+
+    dwd_base_url: str = Field(
+        "https://opendata.dwd.de/weather/nwp",
+        description="Root of DWD's NWP tree: the real server, an http:// or a file:// mirror.",
+    )
+    archive_dir: Path = Field(Path("archive"), description="Where verified raw inputs are kept.")
+    out_dir: Path = Field(Path("out"), description="Where warning files and statistics go.")
+    work_dir: Path = Field(Path("work"), description="Intermediate products of each run.")
+    cache_dir: Path | None = Field(Path(".cache"), description="Cached region weights.")
+    regions_dir: Path = Field(DEFAULT_REGIONS_DIR, description="Region registry and criteria.")
+    cap_status: Literal["Actual", "Exercise", "Test"] = Field(
+        "Actual",
+        description="CAP status for real forecasts. Scenario data is never published as Actual.",
+    )
+    cap_sender: str = "crosswarn@example.org"
+    cap_oid_prefix: str = Field(
+        "2.49.0.0.0.0.CROSSWARN",
+        description="WMO OID-style prefix of CAP identifiers; set the issuing authority's OID.",
+    )
+    download_workers: int = Field(4, ge=1, le=32)
+    decode_workers: int = Field(2, ge=1, le=32)

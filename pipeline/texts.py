@@ -26,6 +26,13 @@ COLOURS = {
     "en": ("", "Yellow", "Orange", "Red"),
 }
 
+LEVEL_NAMES = {
+    "nl": ("", "geel", "oranje", "rood"),
+    "fr": ("", "jaune", "orange", "rouge"),
+    "de": ("", "gelb", "orange", "rot"),
+    "en": ("", "yellow", "orange", "red"),
+}
+
 EVENTS = {
     "wind": {
         "nl": "Zware windstoten",
@@ -128,7 +135,7 @@ def warning_texts(
             expiry=_hhmm(expiry),
             peak=peak_kmh,
             area=area,
-            colour_lower=COLOURS["en"][level].lower() if language == "en" else colour.lower(),
+            colour_lower=LEVEL_NAMES[language][level],
             peak_time=_hhmm(peak_time),
             model=model,
             run=run,

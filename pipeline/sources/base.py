@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
 
 from pipeline.errors import ConfigError
@@ -13,12 +13,16 @@ CANONICAL_UNITS: dict[str, str] = {
     "wind_gust": "m s-1",  # max gust in the hour ending at valid_time
     "precipitation_1h": "mm",  # precipitation in the hour ending at valid_time
     "air_temperature": "degC",  # 2 m temperature at valid_time
+    "eastward_wind": "m s-1",  # 10 m
+    "northward_wind": "m s-1",  # 10 m
 }
 
 CF_STANDARD_NAMES: dict[str, str] = {
     "wind_gust": "wind_speed_of_gust",
     "precipitation_1h": "precipitation_amount",
     "air_temperature": "air_temperature",
+    "eastward_wind": "eastward_wind",
+    "northward_wind": "northward_wind",
 }
 
 
@@ -58,3 +62,14 @@ class Source:
     cycle_hours: ClassVar[int]
     max_lead_hours: ClassVar[int]
     variables: ClassVar[dict[str, Variable]]
+
+
+def run_for(source: type[Source], logical_date: datetime) -> str:
+    """The model run an Airflow run at ``logical_date`` processes.
+
+    DAGs are scheduled on the model cycle plus its publication delay, so the run is the latest
+    cycle at least ``publication_delay_minutes`` before the logical date. Never "now".
+    """
+    ready = logical_date.astimezone(UTC) - timedelta(minutes=source.publication_delay_minutes)
+    hour = ready.hour - ready.hour % source.cycle_hours
+    return ready.replace(hour=hour, minute=0, second=0, microsecond=0).strftime("%Y%m%d%H")

@@ -63,7 +63,11 @@ class IconD2(Source):
         "vmax_10m": Variable("wind_gust", (0, 2, 22), "interval_max"),
         "tot_prec": Variable("precipitation_1h", (0, 1, 52), "accumulated"),
         "t_2m": Variable("air_temperature", (0, 0, 0), "instant", offset=-273.15),
+        "u_10m": Variable("eastward_wind", (0, 2, 2), "instant"),
+        "v_10m": Variable("northward_wind", (0, 2, 3), "instant"),
     }
+    #: What a run fetches and opens unless told otherwise: the variables the criteria use.
+    default_params: ClassVar[tuple[str, ...]] = ("vmax_10m", "tot_prec", "t_2m")
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
@@ -91,14 +95,20 @@ class IconD2(Source):
 
     # -- I/O ----------------------------------------------------------------------------------
     def fetch(
-        self, run: str, archive: Path, *, params: list[str] | None = None, workers: int = 4
+        self,
+        run: str,
+        archive: Path,
+        *,
+        params: list[str] | None = None,
+        steps: list[int] | None = None,
+        workers: int = 4,
     ) -> Path:
         """Download every file of the run into the archive (idempotent); return the run dir."""
-        params = params or list(self.variables)
+        params = params or list(self.default_params)
         jobs = [
             (self.locate(run, p, s), self.archive_path(archive, run, p, s))
             for p in params
-            for s in self.steps()
+            for s in (steps if steps is not None else self.steps())
         ]
         run_dir = archive / self.id / run
         files = [
@@ -115,7 +125,7 @@ class IconD2(Source):
         Valid times are steps 1..48: the hour ending at each of them carries a gust maximum and a
         precipitation amount. Each step is one dask chunk, decoded only when computed.
         """
-        params = params or list(self.variables)
+        params = params or list(self.default_params)
         reference = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
         first = self._decode(self.archive_path(archive, run, params[0], 0), params[0], None)
         grid = first.grid

@@ -1,0 +1,133 @@
+"""The ``crosswarn`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from pipeline.errors import CrosswarnError
+
+STAGES = ("fetch", "statistics", "assess", "publish")
+
+
+def _settings(args: argparse.Namespace):
+    from pipeline.settings import Settings
+
+    overrides = {
+        key: value
+        for key, value in {
+            "dwd_base_url": getattr(args, "base_url", None),
+            "archive_dir": getattr(args, "archive", None),
+            "out_dir": getattr(args, "out", None),
+        }.items()
+        if value is not None
+    }
+    return Settings(**overrides)
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    from pipeline.scenario import RUN, write_scenario
+
+    mirror = write_scenario(Path(args.mirror))
+    print(f"storm scenario run {RUN} written as a DWD mirror: file://{mirror}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline import jobs
+
+    settings = _settings(args)
+    for stage in STAGES:
+        getattr(jobs, stage)(args.source, args.run, settings)
+    print_summary(settings.out_dir / args.source / args.run)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    print_summary(Path(args.directory))
+    return 0
+
+
+def print_summary(directory: Path) -> None:
+    summary = json.loads((directory / "summary.json").read_text())
+    print(f"\ncrosswarn {summary['source']} run {summary['run']}: {summary['events']} warning events")
+    for hazard, by_country in summary["regions_per_level"].items():
+        print(f"\n  {hazard}: regions per level (own country's criteria)")
+        print(f"    {'':4} {'none':>6} {'yellow':>7} {'orange':>7} {'red':>5}")
+        for country, counts in sorted(by_country.items()):
+            print(
+                f"    {country:4} {counts['none']:>6} {counts['yellow']:>7} "
+                f"{counts['orange']:>7} {counts['red']:>5}"
+            )
+    print(f"\n  joint-consultation triggers: {len(summary['triggers'])}")
+    for trigger in summary["triggers"]:
+        levels = ", ".join(f"{c} {lvl}" for c, lvl in trigger["countries"].items())
+        print(f"    {trigger['id']}: {trigger['start']} .. {trigger['end']}; {levels}")
+        print(f"      convene: {', '.join(trigger['cells'])}")
+    caps = sorted((directory / "cap").glob("*.xml"))
+    print("\n  outputs:")
+    print(f"    {directory / 'cap'}/  ({len(caps)} CAP 1.2 files)")
+    for name in ("warnings.geojson", "triggers.json", "statistics.nc", "manifest.json"):
+        print(f"    {directory / name}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipeline.cap import validate_cap
+
+    failed = 0
+    for name in args.files:
+        try:
+            validate_cap(Path(name).read_bytes(), name=name)
+            print(f"valid: {name}")
+        except (CrosswarnError, OSError) as exc:
+            failed += 1
+            print(f"INVALID: {exc}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crosswarn", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("scenario", help="write the storm scenario as a DWD ICON-D2 mirror")
+    p.add_argument("--mirror", default="scenario/mirror")
+    p.set_defaults(func=cmd_scenario)
+
+    p = sub.add_parser("run", help="run one model run end to end, without Airflow")
+    p.add_argument("source")
+    p.add_argument("--run", required=True, help="model run, YYYYMMDDHH")
+    p.add_argument("--base-url")
+    p.add_argument("--archive", type=Path)
+    p.add_argument("--out", type=Path)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("summary", help="print the summary of a run's output directory")
+    p.add_argument("directory")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("validate", help="validate CAP files (OASIS XSD + MeteoAlarm profile)")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except CrosswarnError as exc:
+        print(f"crosswarn: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

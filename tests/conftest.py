@@ -1,0 +1,90 @@
+"""Shared fixtures. Airflow's environment is set before anything imports airflow."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="crosswarn-airflow-home-")
+os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
+os.environ["AIRFLOW__CORE__PARALLELISM"] = "4"
+
+SHARED_DATA = Path(os.environ.get("CROSSWARN_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data: skipped when absent, a failure when CROSSWARN_REQUIRE_SHARED_DATA=1."""
+    if not SHARED_DATA.is_dir():
+        message = f"real sample data not found at {SHARED_DATA} (set CROSSWARN_SHARED_DATA)"
+        if os.environ.get("CROSSWARN_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return SHARED_DATA
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 serving a directory, with scripted faults per path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.faults: dict[str, list[int]] = {}  # path -> status codes to answer first
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(_QuietHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                queue = server.faults.get(self.path)
+                if queue:
+                    self.send_error(queue.pop(0))
+                    return
+                super().do_GET()
+
+        self.httpd = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
+        )
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> LoopbackServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def loopback(tmp_path: Path):
+    root = tmp_path / "www"
+    root.mkdir()
+    with LoopbackServer(root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def scenario_mirror(tmp_path_factory) -> Path:
+    """The storm scenario as a DWD mirror, written once per session."""
+    from pipeline.scenario import write_scenario
+
+    return write_scenario(tmp_path_factory.mktemp("scenario") / "mirror")

@@ -1,0 +1,168 @@
+"""The ICON-D2 DAG end to end on the storm scenario, checked against the scenario's footprint.
+
+Expected levels come from the scenario's analytic gust field (pipeline.scenario, noise-free,
+with the documented noise bound) sampled at points inside each region, and from the thresholds
+in the criteria files -- not from the pipeline's statistics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+import yaml
+
+from pipeline import scenario
+from pipeline.settings import DEFAULT_REGIONS_DIR
+
+DAG_ID = "crosswarn_dwd_icon_d2"
+LOGICAL_DATE = datetime(2026, 1, 15, 1, 30, tzinfo=UTC)  # run 00 UTC + 90 min
+LEVELS = ("none", "yellow", "orange", "red")
+# Sampling points instead of exact areas, and 16-bit packing, blur the area fraction a little.
+FRACTION_MARGIN = 0.05
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    from airflow.utils import db
+
+    db.resetdb()
+
+
+@pytest.fixture(scope="session")
+def demo_run(airflow_db, scenario_mirror, tmp_path_factory) -> Path:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState
+
+    base = tmp_path_factory.mktemp("demo")
+    os.environ.update(
+        CROSSWARN_DWD_BASE_URL=f"file://{scenario_mirror}",
+        CROSSWARN_ARCHIVE_DIR=str(base / "archive"),
+        CROSSWARN_WORK_DIR=str(base / "work"),
+        CROSSWARN_OUT_DIR=str(base / "out"),
+        CROSSWARN_CACHE_DIR=str(base / "cache"),
+    )
+    dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).get_dag(DAG_ID)
+    run = dag.test(logical_date=LOGICAL_DATE)
+    assert run.state == DagRunState.SUCCESS
+    return base / "out" / "dwd-icon-d2" / scenario.RUN
+
+
+def _criteria() -> dict[str, dict]:
+    tables = {}
+    for path in (DEFAULT_REGIONS_DIR / "criteria").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text())
+        tables[data["country"]] = data["hazards"]["wind"]["levels"]
+    return tables
+
+
+def _expected_level_bounds() -> dict[str, tuple[int, int]]:
+    """(lowest, highest) possible own wind level per region, from the analytic footprint."""
+    scope = yaml.safe_load((DEFAULT_REGIONS_DIR / "scope.yaml").read_text())["regions"]
+    from pipeline.regions import load_regions
+
+    geometries = load_regions(DEFAULT_REGIONS_DIR).geometry
+    criteria = _criteria()
+    lat_all, lon_all = scenario.GRID.latitudes, scenario.GRID.longitudes
+    bounds = {}
+    for entry in scope:
+        geometry = geometries[entry["id"]]
+        west, south, east, north = geometry.bounds
+        lon = lon_all[(lon_all >= west) & (lon_all <= east)]
+        lat = lat_all[(lat_all >= south) & (lat_all <= north)]
+        lat2, lon2 = np.meshgrid(lat, lon, indexing="ij")
+        inside = shapely.contains_xy(geometry, lon2, lat2)
+        plat, plon = lat2[inside], lon2[inside]
+        gusts = np.stack([scenario.hourly_max_gust(plat, plon, s) for s in range(1, 49)])
+        low, high = 0, 3
+        for rank, name in enumerate(LEVELS[1:], start=1):
+            rule = criteria[entry["country"]][name]
+            threshold = rule["threshold"] / 3.6
+            f = rule["min_area_fraction"]
+            surely = (gusts - scenario.GUST_NOISE >= threshold).mean(axis=1) >= f + FRACTION_MARGIN
+            possibly = (gusts + scenario.GUST_NOISE >= threshold).mean(
+                axis=1
+            ) >= f - FRACTION_MARGIN
+            if surely.any():
+                low = rank
+            if not possibly.any():
+                high = min(high, rank - 1)
+        bounds[entry["id"]] = (low, high)
+    return bounds
+
+
+def test_warnings_match_the_scenario_footprint(demo_run):
+    assessment_levels = json.loads((demo_run / "warnings.geojson").read_text())["features"]
+    own = {
+        f["properties"]["region"]: LEVELS.index(f["properties"]["wind_level"])
+        for f in assessment_levels
+    }
+    bounds = _expected_level_bounds()
+    decided = {r: lo for r, (lo, hi) in bounds.items() if lo == hi}
+    assert len(decided) >= 30, f"the scenario should decide most regions, decided {len(decided)}"
+    for region, (low, high) in bounds.items():
+        level = own.get(region, 0)
+        assert low <= level <= high, (
+            f"{region}: level {LEVELS[level]}, expected {LEVELS[low]}..{LEVELS[high]}"
+        )
+    # The scenario's promises (module docstring): red in NL and DE, orange in BE, quiet Lorraine.
+    by_country: dict[str, int] = {}
+    for region, level in own.items():
+        by_country[region[:2]] = max(by_country.get(region[:2], 0), level)
+    assert by_country["NL"] == 3 and by_country["DE"] == 3 and by_country["BE"] >= 2
+    assert decided["FR088"] == 0 and "FR088" not in own
+
+
+def test_a_joint_consultation_convenes_both_sides(demo_run):
+    triggers = json.loads((demo_run / "triggers.json").read_text())
+    assert triggers, "the storm crosses the NL-DE border at red: a consultation must fire"
+    trigger = triggers[0]
+    assert {"nl-ncc", "de-nw"} <= set(trigger["crisis_cells"])
+    assert trigger["regions"]["NL014"] == "red"
+    assert trigger["regions"]["DE283"] in ("orange", "red")
+    assert {c["id"] for c in trigger["convene"]} == set(trigger["crisis_cells"])
+    assert all(c["address"].startswith("mailto:") for c in trigger["convene"])
+
+
+def test_every_cap_file_is_schema_valid_exercise(demo_run):
+    from lxml import etree
+
+    from pipeline.cap import _schema
+
+    files = sorted((demo_run / "cap").glob("*.xml"))
+    warned = json.loads((demo_run / "warnings.geojson").read_text())["features"]
+    assert len(files) >= len(warned) > 0
+    schema = _schema()
+    for path in files:
+        document = etree.parse(str(path))
+        assert schema.validate(document), f"{path.name}: {schema.error_log}"
+        ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+        assert document.findtext("c:status", namespaces=ns) == "Exercise"
+
+
+def test_manifest_lists_every_file_with_its_digest(demo_run):
+    manifest = json.loads((demo_run / "manifest.json").read_text())
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    on_disk = {
+        str(p.relative_to(demo_run)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in demo_run.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert listed == on_disk
+
+
+def test_rerunning_the_run_writes_identical_files(demo_run):
+    from pipeline import jobs
+    from pipeline.settings import Settings
+
+    before = (demo_run / "manifest.json").read_bytes()
+    settings = Settings()
+    for stage in ("assess", "publish"):
+        getattr(jobs, stage)("dwd-icon-d2", scenario.RUN, settings)
+    assert (demo_run / "manifest.json").read_bytes() == before

@@ -53,7 +53,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def print_summary(directory: Path) -> None:
     summary = json.loads((directory / "summary.json").read_text())
-    print(f"\ncrosswarn {summary['source']} run {summary['run']}: {summary['events']} warning events")
+    source, run, events = summary["source"], summary["run"], summary["events"]
+    print(f"\ncrosswarn {source} run {run}: {events} warning events")
     for hazard, by_country in summary["regions_per_level"].items():
         print(f"\n  {hazard}: regions per level (own country's criteria)")
         print(f"    {'':4} {'none':>6} {'yellow':>7} {'orange':>7} {'red':>5}")

@@ -7,6 +7,7 @@ import http.server
 import os
 import tempfile
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,33 @@ def scenario_mirror(tmp_path_factory) -> Path:
     from pipeline.scenario import write_scenario
 
     return write_scenario(tmp_path_factory.mktemp("scenario") / "mirror")
+
+
+DAG_ID = "crosswarn_dwd_icon_d2"
+LOGICAL_DATE = datetime(2026, 1, 15, 1, 30, tzinfo=UTC)  # run 00 UTC + 90 min
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    from airflow.utils import db
+
+    db.resetdb()
+
+
+@pytest.fixture(scope="session")
+def demo_run(airflow_db, scenario_mirror, tmp_path_factory) -> Path:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState
+
+    base = tmp_path_factory.mktemp("demo")
+    os.environ.update(
+        CROSSWARN_DWD_BASE_URL=f"file://{scenario_mirror}",
+        CROSSWARN_ARCHIVE_DIR=str(base / "archive"),
+        CROSSWARN_WORK_DIR=str(base / "work"),
+        CROSSWARN_OUT_DIR=str(base / "out"),
+        CROSSWARN_CACHE_DIR=str(base / "cache"),
+    )
+    dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags[DAG_ID]
+    run = dag.test(logical_date=LOGICAL_DATE)
+    assert run.state == DagRunState.SUCCESS
+    return base / "out" / "dwd-icon-d2" / "2026011500"

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
-import pytest
 import shapely
 import yaml
 
@@ -26,32 +23,6 @@ LOGICAL_DATE = datetime(2026, 1, 15, 1, 30, tzinfo=UTC)  # run 00 UTC + 90 min
 LEVELS = ("none", "yellow", "orange", "red")
 # Sampling points instead of exact areas, and 16-bit packing, blur the area fraction a little.
 FRACTION_MARGIN = 0.05
-
-
-@pytest.fixture(scope="session")
-def airflow_db():
-    from airflow.utils import db
-
-    db.resetdb()
-
-
-@pytest.fixture(scope="session")
-def demo_run(airflow_db, scenario_mirror, tmp_path_factory) -> Path:
-    from airflow.dag_processing.dagbag import DagBag
-    from airflow.utils.state import DagRunState
-
-    base = tmp_path_factory.mktemp("demo")
-    os.environ.update(
-        CROSSWARN_DWD_BASE_URL=f"file://{scenario_mirror}",
-        CROSSWARN_ARCHIVE_DIR=str(base / "archive"),
-        CROSSWARN_WORK_DIR=str(base / "work"),
-        CROSSWARN_OUT_DIR=str(base / "out"),
-        CROSSWARN_CACHE_DIR=str(base / "cache"),
-    )
-    dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).get_dag(DAG_ID)
-    run = dag.test(logical_date=LOGICAL_DATE)
-    assert run.state == DagRunState.SUCCESS
-    return base / "out" / "dwd-icon-d2" / scenario.RUN
 
 
 def _criteria() -> dict[str, dict]:

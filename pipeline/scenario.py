@@ -23,7 +23,8 @@ The scenario is a winter windstorm of the Eunice/Ciarán kind, run ``2026011500`
 
 Expected outcome under each country's criteria: red in the Netherlands and the German districts
 along the Dutch border, orange in northern Belgium, yellow in Luxembourg, and no warning in the
-southern French border departments; joint consultations NL-DE and BE-NL.
+southern French border departments; one joint consultation along the NL-DE, BE-NL and BE-LU
+borders.
 
 The GRIB2 files carry DWD's keys (centre ``edzw``, local tables version 1, generating process 11,
 the ICON-D2 0.02° grid of 746 x 1215 points, simple packing with 16 bits) except one:
@@ -38,7 +39,7 @@ import bz2
 import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import eccodes
@@ -274,7 +275,3 @@ def write_scenario(mirror: Path, *, workers: int = 2) -> Path:
     stamp.write_text(fingerprint)
     log.info("storm scenario: %d files written under %s", 3 * len(steps), mirror)
     return mirror
-
-
-def valid_time(step: int) -> datetime:
-    return datetime.strptime(RUN, "%Y%m%d%H").replace(tzinfo=UTC) + timedelta(hours=step)

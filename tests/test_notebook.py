@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -19,4 +18,3 @@ def test_explore_run_notebook_executes(demo_run, monkeypatch):
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 2  # the map and the time series
-    assert os.environ["CROSSWARN_RUN_DIR"] == str(demo_run)

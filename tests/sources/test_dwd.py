@@ -149,3 +149,20 @@ def test_missing_step_is_reported_with_its_file(scenario_mirror, tmp_path):
     source.fetch("2026011500", archive, params=["vmax_10m"], steps=[0, 1, 2])
     with pytest.raises(InvalidDataError, match=r"46 file\(s\) of vmax_10m missing"):
         source.open("2026011500", archive, params=["vmax_10m"])
+
+
+@pytest.mark.parametrize(
+    ("logical_date", "expected"),
+    [
+        ("2026-01-15T01:30:00+00:00", "2026011500"),  # the schedule: cycle + 90 min
+        ("2026-01-15T01:29:00+00:00", "2026011421"),  # 00 UTC not yet published
+        ("2026-01-15T04:30:00+00:00", "2026011503"),
+        ("2026-01-15T02:30:00+01:00", "2026011500"),  # offsets are honoured
+    ],
+)
+def test_airflow_logical_date_maps_to_the_published_run(logical_date, expected):
+    from datetime import datetime
+
+    from pipeline.sources.base import run_for
+
+    assert run_for(IconD2, datetime.fromisoformat(logical_date)) == expected

@@ -112,8 +112,3 @@ def assess_levels(
     result.name = "level"
     result.attrs = {"flag_values": [0, 1, 2, 3], "flag_meanings": " ".join(LEVELS)}
     return result.astype(np.int8)
-
-
-def own_levels(levels: xr.DataArray, countries: xr.DataArray) -> xr.DataArray:
-    """Each region's level under its own country's criteria."""
-    return levels.sel(criteria=countries)

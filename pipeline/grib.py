@@ -11,7 +11,7 @@ import bz2
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import eccodes
@@ -86,10 +86,6 @@ class GribField:
     member: int  # 0 for deterministic runs
     centre: str
     production_status: int  # GRIB2 code table 1.3: 0 operational, 1 test, 2 research ...
-
-    @property
-    def valid_time(self) -> datetime:
-        return self.reference_time + timedelta(hours=self.step_end)
 
 
 def read_bytes(path: Path) -> bytes:

@@ -12,7 +12,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +26,12 @@ from urllib.parse import unquote, urlparse
 import eccodes
 import httpx
 
-from pipeline.errors import DataNotYetAvailable, InvalidDataError, SourceUnavailable
+from pipeline.errors import (
+    CrosswarnError,
+    DataNotYetAvailable,
+    InvalidDataError,
+    SourceUnavailable,
+)
 from pipeline.grib import iter_messages, read_bytes
 
 log = logging.getLogger(__name__)
@@ -48,17 +55,38 @@ def fetch_all(
     attempts: int = 4,
     backoff_s: float = 1.0,
     timeout_s: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[ArchivedFile]:
-    """Fetch each (url, destination) pair with bounded concurrency; return what was archived."""
+    """Fetch each (url, destination) pair with bounded concurrency; return what was archived.
+
+    Every job is attempted even when others fail, so that one run of the task archives all it
+    can. Then the most serious failure is raised: corrupt data or a server failing after all
+    retries first, "not yet published" (with how many files are missing) last.
+    """
     jobs = list(jobs)
     with httpx.Client(timeout=timeout_s, follow_redirects=True) as client:
 
-        def one(job: tuple[str, Path]) -> ArchivedFile:
+        def one(job: tuple[str, Path]) -> ArchivedFile | CrosswarnError:
             url, dest = job
-            return fetch(url, dest, client=client, attempts=attempts, backoff_s=backoff_s)
+            try:
+                return fetch(
+                    url, dest, client=client, attempts=attempts, backoff_s=backoff_s, sleep=sleep
+                )
+            except CrosswarnError as exc:
+                return exc
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(one, jobs))
+            results = list(pool.map(one, jobs))
+    failures = [r for r in results if isinstance(r, CrosswarnError)]
+    for kind in (InvalidDataError, SourceUnavailable):
+        serious = [f for f in failures if isinstance(f, kind)]
+        if serious:
+            raise serious[0]
+    if failures:
+        raise DataNotYetAvailable(
+            f"{len(failures)} of {len(jobs)} files not published yet, first: {failures[0]}"
+        )
+    return results  # type: ignore[return-value]
 
 
 def fetch(
@@ -69,14 +97,22 @@ def fetch(
     attempts: int = 4,
     backoff_s: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    verify: Callable[..., None] | None = None,
 ) -> ArchivedFile:
-    """Download ``url`` to ``dest`` unless a verified copy is already there."""
+    """Download ``url`` to ``dest`` unless it is already there.
+
+    The file is streamed to a temporary name beside ``dest``, checked by ``verify`` (default:
+    bz2 stream and GRIB framing), and only then renamed into place; so a file at ``dest`` has
+    been verified and is never downloaded again. 5xx answers, timeouts and dropped connections
+    are retried with exponential backoff; 404 raises :class:`DataNotYetAvailable` at once.
+    """
+    verify = verify or verify_grib
     if dest.exists():
-        verify(dest)
         return _record(url, dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(dest)
     # The temporary name keeps the real suffix so that verification knows how to decompress it.
-    tmp = dest.with_name(f".{dest.stem}.part-{os.getpid()}{dest.suffix}")
+    tmp = dest.with_name(f".{dest.stem}.part-{os.getpid()}-{threading.get_ident()}{dest.suffix}")
     last: Exception | None = None
     for attempt in range(1, attempts + 1):
         try:
@@ -93,6 +129,47 @@ def fetch(
             sleep(backoff_s * 2 ** (attempt - 1))
     assert last is not None
     raise last
+
+
+def _remove_stale_parts(dest: Path, max_age_s: float = 3600.0) -> None:
+    """Remove temporary files a killed process left behind (older than ``max_age_s``)."""
+    now = time.time()
+    for part in dest.parent.glob(f".{dest.stem}.part-*"):
+        try:
+            if now - part.stat().st_mtime > max_age_s:
+                part.unlink()
+                log.info("removed stale partial download %s", part)
+        except FileNotFoundError:
+            pass
+
+
+def list_directory(url: str, *, client: httpx.Client | None = None) -> list[str]:
+    """File names in a directory listing (an HTML index page, or a ``file://`` directory).
+
+    A missing directory is an empty listing: on DWD's server it means nothing published yet.
+    """
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        folder = Path(unquote(parsed.path))
+        return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    own = client is None
+    client = client or httpx.Client(timeout=30.0, follow_redirects=True)
+    try:
+        response = client.get(url.rstrip("/") + "/")
+    except httpx.TransportError as exc:
+        raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if own:
+            client.close()
+    if response.status_code == 404:
+        return []
+    if response.status_code != 200:
+        raise SourceUnavailable(f"{url}: directory listing answered HTTP {response.status_code}")
+    names = {unquote(href).rsplit("/", 1)[-1] for href in _HREF.findall(response.text)}
+    return sorted(n for n in names if n and not n.startswith(("?", "#", ".")))
+
+
+_HREF = re.compile(r'href="([^"?#]+)"', re.IGNORECASE)
 
 
 def _copy_url(url: str, tmp: Path, client: httpx.Client | None) -> None:
@@ -127,7 +204,7 @@ def _copy_url(url: str, tmp: Path, client: httpx.Client | None) -> None:
             client.close()
 
 
-def verify(path: Path, *, origin: str | None = None) -> None:
+def verify_grib(path: Path, *, origin: str | None = None) -> None:
     """Check that ``path`` holds complete GRIB messages (after bz2 decompression if ``.bz2``)."""
     origin = origin or str(path)
     try:

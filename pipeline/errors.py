@@ -24,6 +24,10 @@ class SourceUnavailable(RetryableError):
     """The provider could not be reached or answered with a server error."""
 
 
+class RunRemoved(CrosswarnError):
+    """The provider deleted a run before we had all of it; it can never be completed."""
+
+
 class ConfigError(CrosswarnError):
     """A configuration or data file in ``regions/`` (or a setting) is missing or invalid."""
 

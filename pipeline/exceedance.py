@@ -15,6 +15,7 @@ import xarray as xr
 from pipeline.weights import RegionWeights
 
 SPATIAL_DIMS = ("latitude", "longitude")
+CELL_DIMS = ("cell",)
 
 
 def region_statistics(
@@ -27,8 +28,9 @@ def region_statistics(
     Parameters
     ----------
     field
-        Values on ``weights.grid`` with dims (..., latitude, longitude), typically
-        (member, valid_time, latitude, longitude). NaN cells (masked by the provider) are left out
+        Values on ``weights.grid`` with dims (..., latitude, longitude) on lat-lon grids or
+        (..., cell) on unstructured ones, typically (member, valid_time, latitude, longitude).
+        NaN cells (masked by the provider) are left out
         of every statistic and out of the area they are divided by.
     weights
         Exact region weights on the same grid.
@@ -42,11 +44,13 @@ def region_statistics(
         ``mean``, ``max``, ``min`` with dims (region, ...) and ``fraction_above`` with dims
         (region, ..., threshold); region ids and thresholds as coordinates.
     """
-    if tuple(field.dims[-2:]) != SPATIAL_DIMS:
-        raise ValueError(f"field dims {field.dims} must end with {SPATIAL_DIMS}")
-    if field.shape[-2:] != weights.grid.shape:
+    spatial = CELL_DIMS if field.dims[-1] == "cell" else SPATIAL_DIMS
+    if tuple(field.dims[-len(spatial) :]) != spatial:
+        raise ValueError(f"field dims {field.dims} must end with {SPATIAL_DIMS} or {CELL_DIMS}")
+    if field.shape[-len(spatial) :] != weights.grid.shape:
         raise ValueError(
-            f"field grid {field.shape[-2:]} differs from the weights' grid {weights.grid.shape}"
+            f"field grid {field.shape[-len(spatial) :]} differs from the weights' grid "
+            f"{weights.grid.shape}"
         )
     thresholds = np.asarray(sorted(set(float(t) for t in thresholds)), dtype=np.float64)
     # Only cells that some region covers matter: compress the matrix to those columns once.
@@ -56,8 +60,13 @@ def region_statistics(
     mean, vmax, vmin, frac = xr.apply_ufunc(
         _reduce_block,
         field,
-        kwargs={"matrix": matrix, "used": used, "thresholds": thresholds},
-        input_core_dims=[list(SPATIAL_DIMS)],
+        kwargs={
+            "matrix": matrix,
+            "used": used,
+            "thresholds": thresholds,
+            "spatial_ndim": len(spatial),
+        },
+        input_core_dims=[list(spatial)],
         output_core_dims=[["region"], ["region"], ["region"], ["region", "threshold"]],
         dask="parallelized",
         output_dtypes=[np.float32] * 4,
@@ -65,7 +74,7 @@ def region_statistics(
             "output_sizes": {"region": n_regions, "threshold": thresholds.size},
         },
     )
-    lead = [d for d in field.dims if d not in SPATIAL_DIMS]
+    lead = [d for d in field.dims if d not in spatial]
     result = xr.Dataset(
         {
             "mean": mean.transpose("region", *lead),
@@ -87,10 +96,15 @@ def region_statistics(
 
 
 def _reduce_block(
-    block: np.ndarray, *, matrix: sp.csr_matrix, used: np.ndarray, thresholds: np.ndarray
+    block: np.ndarray,
+    *,
+    matrix: sp.csr_matrix,
+    used: np.ndarray,
+    thresholds: np.ndarray,
+    spatial_ndim: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    lead_shape = block.shape[:-2]
-    values = block.reshape(-1, block.shape[-2] * block.shape[-1])[:, used]  # (fields, cells)
+    lead_shape = block.shape[: block.ndim - spatial_ndim]
+    values = block.reshape(int(np.prod(lead_shape)), -1)[:, used]  # (fields, cells)
     valid = ~np.isnan(values)
     filled = np.where(valid, values, 0.0)
     valid_area = (matrix @ valid.T.astype(np.float64)).T  # (fields, regions)

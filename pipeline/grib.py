@@ -69,11 +69,42 @@ class RegularGrid:
 
 
 @dataclass(frozen=True)
+class UnstructuredRef:
+    """What a GRIB message on an unstructured (ICON icosahedral) grid says about its grid.
+
+    The cell coordinates live in a separate grid file; ``number`` and ``uuid`` identify it
+    (0 and all zeros when a producer left them unset).
+    """
+
+    npoints: int
+    number: int  # numberOfGridUsed, e.g. 47 for icon_grid_0047_R19B07_L
+    uuid: str  # uuidOfHGrid, 32 hex digits
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self.npoints,)
+
+    def describe(self) -> str:
+        return f"unstructured grid no. {self.number} (uuid {self.uuid}), {self.npoints} cells"
+
+    def mismatch(self, found: UnstructuredRef) -> str | None:
+        """Why ``found`` is not this grid (None if it is); unset numbers and UUIDs match any."""
+        problems = []
+        if found.npoints != self.npoints:
+            problems.append(f"{found.npoints} values for {self.npoints} cells")
+        if found.number and self.number and found.number != self.number:
+            problems.append(f"grid no. {found.number}, expected {self.number}")
+        if int(found.uuid or "0", 16) and int(self.uuid or "0", 16) and found.uuid != self.uuid:
+            problems.append(f"grid uuid {found.uuid}, expected {self.uuid}")
+        return "; ".join(problems) or None
+
+
+@dataclass(frozen=True)
 class GribField:
     """One decoded GRIB message: values on a regular grid (latitude ascending) and its metadata."""
 
-    values: np.ndarray  # float32 (nlat, nlon), NaN where the bitmap marks missing
-    grid: RegularGrid
+    values: np.ndarray  # float32 (nlat, nlon) or (ncells,), NaN where the bitmap marks missing
+    grid: RegularGrid | UnstructuredRef
     discipline: int
     category: int
     number: int
@@ -139,12 +170,19 @@ def _message_end(data: bytes, offset: int, origin: str) -> int:
 
 
 def decode_fields(path: Path) -> list[GribField]:
-    """Decode every message of a (possibly bz2-compressed) GRIB file on a regular lat-lon grid."""
-    data = read_bytes(path)
+    """Decode every message of a (possibly bz2-compressed) GRIB file.
+
+    Regular lat-lon grids come back with latitude ascending; unstructured grids as 1-D cells.
+    """
+    return decode_bytes(read_bytes(path), origin=str(path))
+
+
+def decode_bytes(data: bytes, *, origin: str) -> list[GribField]:
+    """Decode every GRIB message in ``data``; errors name ``origin``."""
     fields = []
-    for handle in iter_messages(data, origin=str(path)):
+    for handle in iter_messages(data, origin=origin):
         try:
-            fields.append(_to_field(handle, str(path)))
+            fields.append(_to_field(handle, origin))
         finally:
             eccodes.codes_release(handle)
     return fields
@@ -159,29 +197,22 @@ def _get(handle: int, key: str, default=None):
 
 def _to_field(handle: int, origin: str) -> GribField:
     grid_type = eccodes.codes_get(handle, "gridType")
-    if grid_type != "regular_ll":
-        raise InvalidGridError(f"{origin}: gridType {grid_type!r}, expected 'regular_ll'")
-    nlon, nlat = eccodes.codes_get(handle, "Ni"), eccodes.codes_get(handle, "Nj")
-    lat_first = eccodes.codes_get(handle, "latitudeOfFirstGridPointInDegrees")
-    lat_last = eccodes.codes_get(handle, "latitudeOfLastGridPointInDegrees")
-    lon_first = eccodes.codes_get(handle, "longitudeOfFirstGridPointInDegrees")
-    if eccodes.codes_get(handle, "iScansNegatively"):
-        raise InvalidGridError(f"{origin}: iScansNegatively=1 is not supported")
-    lon0 = ((lon_first + 180.0) % 360.0) - 180.0
-    grid = RegularGrid(
-        lat0=round(min(lat_first, lat_last), 6),
-        lon0=round(lon0, 6),
-        dlat=eccodes.codes_get(handle, "jDirectionIncrementInDegrees"),
-        dlon=eccodes.codes_get(handle, "iDirectionIncrementInDegrees"),
-        nlat=nlat,
-        nlon=nlon,
-    )
     eccodes.codes_set(handle, "missingValue", 1.0e20)
-    values = eccodes.codes_get_values(handle).astype(np.float32).reshape(nlat, nlon)
+    if grid_type == "regular_ll":
+        grid, values = _regular(handle, origin)
+    elif grid_type == "unstructured_grid":
+        grid = UnstructuredRef(
+            npoints=eccodes.codes_get(handle, "numberOfDataPoints"),
+            number=int(_get(handle, "numberOfGridUsed", 0) or 0),
+            uuid=str(_get(handle, "uuidOfHGrid", "0" * 32)),
+        )
+        values = eccodes.codes_get_values(handle).astype(np.float32)
+    else:
+        raise InvalidGridError(
+            f"{origin}: gridType {grid_type!r}; expected 'regular_ll' or 'unstructured_grid'"
+        )
     if eccodes.codes_get(handle, "bitmapPresent"):
         values[values == np.float32(1.0e20)] = np.nan
-    if not eccodes.codes_get(handle, "jScansPositively"):
-        values = values[::-1]
     date, time = _get(handle, "dataDate"), _get(handle, "dataTime")
     reference = datetime.strptime(f"{date:08d}{time:04d}", "%Y%m%d%H%M").replace(tzinfo=UTC)
     edition = eccodes.codes_get(handle, "edition")
@@ -202,6 +233,28 @@ def _to_field(handle: int, origin: str) -> GribField:
         centre=str(_get(handle, "centre", "")),
         production_status=int(_get(handle, "productionStatusOfProcessedData", 0) or 0),
     )
+
+
+def _regular(handle: int, origin: str) -> tuple[RegularGrid, np.ndarray]:
+    nlon, nlat = eccodes.codes_get(handle, "Ni"), eccodes.codes_get(handle, "Nj")
+    lat_first = eccodes.codes_get(handle, "latitudeOfFirstGridPointInDegrees")
+    lat_last = eccodes.codes_get(handle, "latitudeOfLastGridPointInDegrees")
+    lon_first = eccodes.codes_get(handle, "longitudeOfFirstGridPointInDegrees")
+    if eccodes.codes_get(handle, "iScansNegatively"):
+        raise InvalidGridError(f"{origin}: iScansNegatively=1 is not supported")
+    lon0 = ((lon_first + 180.0) % 360.0) - 180.0
+    grid = RegularGrid(
+        lat0=round(min(lat_first, lat_last), 6),
+        lon0=round(lon0, 6),
+        dlat=eccodes.codes_get(handle, "jDirectionIncrementInDegrees"),
+        dlon=eccodes.codes_get(handle, "iDirectionIncrementInDegrees"),
+        nlat=nlat,
+        nlon=nlon,
+    )
+    values = eccodes.codes_get_values(handle).astype(np.float32).reshape(nlat, nlon)
+    if not eccodes.codes_get(handle, "jScansPositively"):
+        values = values[::-1]
+    return grid, values
 
 
 def _step_range(handle: int) -> tuple[int, int]:

@@ -22,18 +22,21 @@ from pipeline.consultation import Trigger, find_triggers, load_consultation
 from pipeline.criteria import LEVELS, assess_levels, load_criteria, thresholds_for
 from pipeline.events import event_from_dict, event_to_dict, find_events
 from pipeline.exceedance import region_statistics
-from pipeline.grib import RegularGrid
 from pipeline.publish import StagedOutput, write_json_atomic
 from pipeline.regions import cross_border_neighbours, load_crisis_cells, load_regions
 from pipeline.settings import Settings
-from pipeline.sources import get_source
-from pipeline.sources.base import parse_run
-from pipeline.weights import cached_weights
+from pipeline.sources import get_source, make_source
+from pipeline.sources.base import PRECIPITATION_WINDOWS, parse_run
+from pipeline.weights import cached_weights, grid_from_dataset
 
 log = logging.getLogger(__name__)
 
 #: Variables whose statistics every run computes; thresholds come from the criteria.
-STATISTIC_VARIABLES = ("wind_gust", "precipitation_1h", "air_temperature")
+STATISTIC_VARIABLES = (
+    "wind_gust",
+    *(f"precipitation_{n}h" for n in PRECIPITATION_WINDOWS),
+    "air_temperature",
+)
 HAZARD_VARIABLES = {"wind": "wind_gust"}
 
 
@@ -43,26 +46,18 @@ def work_dir(settings: Settings, source_id: str, run: str) -> Path:
 
 def fetch(source_id: str, run: str, settings: Settings) -> str:
     """Download and verify every file of the run into the archive."""
-    source = get_source(source_id)(settings.dwd_base_url)
+    source = make_source(source_id, settings)
     run_dir = source.fetch(run, settings.archive_dir, workers=settings.download_workers)
     return str(run_dir)
 
 
 def statistics(source_id: str, run: str, settings: Settings) -> str:
     """Region statistics of every canonical variable, written as NetCDF."""
-    source = get_source(source_id)(settings.dwd_base_url)
+    source = make_source(source_id, settings)
     forecast = source.open(run, settings.archive_dir)
     regions = load_regions(settings.regions_dir)
     criteria = load_criteria(settings.regions_dir)
-    grid = RegularGrid(
-        lat0=float(forecast.latitude[0]),
-        lon0=float(forecast.longitude[0]),
-        dlat=round(float(forecast.latitude[1] - forecast.latitude[0]), 6),
-        dlon=round(float(forecast.longitude[1] - forecast.longitude[0]), 6),
-        nlat=forecast.sizes["latitude"],
-        nlon=forecast.sizes["longitude"],
-    )
-    weights = cached_weights(regions, grid, settings.cache_dir)
+    weights = cached_weights(regions, grid_from_dataset(forecast), settings.cache_dir)
     parts = []
     for variable in STATISTIC_VARIABLES:
         if variable not in forecast:

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         "https://opendata.dwd.de/weather/nwp",
         description="Root of DWD's NWP tree: the real server, an http:// or a file:// mirror.",
     )
+    dwd_grid_url: str | None = Field(
+        None,
+        description="Where DWD's ICON grid files are; default: lib/cdo beside the NWP tree.",
+    )
     archive_dir: Path = Field(Path("archive"), description="Where verified raw inputs are kept.")
     out_dir: Path = Field(Path("out"), description="Where warning files and statistics go.")
     work_dir: Path = Field(Path("work"), description="Intermediate products of each run.")

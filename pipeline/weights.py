@@ -1,8 +1,11 @@
-"""Exact area weights of regions on a grid: a sparse (region x cell) matrix.
+"""Area weights of regions on a grid: a sparse (region x cell) matrix, in km².
 
-Weight of cell c in region r = (fraction of c inside r, computed exactly by exactextract) x (area
-of c on the sphere, km²). A region smaller than one cell still gets the cells it overlaps.
-Weights are cached on disk, keyed by the grid's fingerprint and the region set's fingerprint.
+Regular lat-lon grids: weight of cell c in region r = (fraction of c inside r, computed exactly
+by exactextract) x (area of c on the sphere). A region smaller than one cell still gets the cells
+it overlaps. ICON's icosahedral grids: a cell belongs to the region holding its centre, with its
+full area (cells are ~2 km for ICON-D2-EPS, ~20 km for ICON-EU-EPS); a region holding no centre
+gets its own area on the nearest cell. Weights are cached on disk, keyed by the grid's
+fingerprint and the region set's fingerprint.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
+import shapely
+import xarray as xr
 from exactextract import exact_extract
 from exactextract.raster import NumPyRasterSource
 from pyproj import CRS
 
 from pipeline.grib import RegularGrid
+from pipeline.icon_grid import UnstructuredGrid
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +37,7 @@ class RegionWeights:
 
     matrix: sp.csr_matrix  # (n_regions, n_cells), km²
     regions: tuple[str, ...]
-    grid: RegularGrid
+    grid: RegularGrid | UnstructuredGrid
 
     @property
     def region_area_km2(self) -> np.ndarray:
@@ -46,8 +52,32 @@ def regions_fingerprint(regions: gpd.GeoDataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_weights(regions: gpd.GeoDataFrame, grid: RegularGrid) -> RegionWeights:
-    """Compute exact coverage x cell-area weights of each region on ``grid``."""
+def grid_from_dataset(ds: xr.Dataset) -> RegularGrid | UnstructuredGrid:
+    """The grid a source's dataset is on, from its coordinates."""
+    if "cell" in ds.dims:
+        return UnstructuredGrid(
+            name=str(ds["grid_name"].values),
+            number=int(ds["grid_number"]),
+            uuid=str(ds["grid_uuid"].values),
+            latitudes=ds["latitude"].values,
+            longitudes=ds["longitude"].values,
+            areas=ds["cell_area"].values,
+        )
+    lat, lon = ds["latitude"].values, ds["longitude"].values
+    return RegularGrid(
+        lat0=float(lat[0]),
+        lon0=float(lon[0]),
+        dlat=round(float(lat[1] - lat[0]), 6),
+        dlon=round(float(lon[1] - lon[0]), 6),
+        nlat=lat.size,
+        nlon=lon.size,
+    )
+
+
+def build_weights(regions: gpd.GeoDataFrame, grid: RegularGrid | UnstructuredGrid) -> RegionWeights:
+    """Area weights of each region on ``grid`` (see the module docstring)."""
+    if isinstance(grid, UnstructuredGrid):
+        return _centre_weights(regions, grid)
     half_lat, half_lon = grid.dlat / 2, grid.dlon / 2
     # exactextract numbers cells row-major from the top (northern) row.
     raster = NumPyRasterSource(
@@ -87,8 +117,37 @@ def build_weights(regions: gpd.GeoDataFrame, grid: RegularGrid) -> RegionWeights
     return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
 
 
+def _centre_weights(regions: gpd.GeoDataFrame, grid: UnstructuredGrid) -> RegionWeights:
+    west, south, east, north = regions.total_bounds
+    near = np.flatnonzero(
+        (grid.latitudes >= south - 1)
+        & (grid.latitudes <= north + 1)
+        & (grid.longitudes >= west - 1)
+        & (grid.longitudes <= east + 1)
+    )
+    tree = shapely.STRtree(shapely.points(grid.longitudes[near], grid.latitudes[near]))
+    region_idx, point_idx = tree.query(regions.geometry.to_numpy(), predicate="contains")
+    cols = near[point_idx]
+    vals = grid.areas[cols]
+    rows = region_idx
+    empty = np.setdiff1d(np.arange(len(regions)), region_idx)
+    if empty.size and near.size:
+        # Too small to hold a cell centre: the nearest cell stands for it, with the region's area.
+        anchors = regions.geometry.iloc[empty].representative_point().to_numpy()
+        nearest = tree.nearest(anchors)
+        equal_area = regions.geometry.iloc[empty].to_crs("EPSG:6933").area.to_numpy() / 1e6
+        rows = np.concatenate([rows, empty])
+        cols = np.concatenate([cols, near[nearest]])
+        vals = np.concatenate([vals, equal_area])
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(regions), grid.shape[0]))
+    matrix.sort_indices()
+    if not near.size:
+        log.warning("no cell of %s lies near the regions: no statistics", grid.describe())
+    return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
+
+
 def cached_weights(
-    regions: gpd.GeoDataFrame, grid: RegularGrid, cache_dir: Path | None
+    regions: gpd.GeoDataFrame, grid: RegularGrid | UnstructuredGrid, cache_dir: Path | None
 ) -> RegionWeights:
     """:func:`build_weights`, cached as ``.npz`` under ``cache_dir`` (if given)."""
     if cache_dir is None:

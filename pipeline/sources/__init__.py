@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipeline.errors import ConfigError
 from pipeline.sources.base import Source
-from pipeline.sources.dwd import IconD2
+from pipeline.sources.dwd import IconD2, IconD2Eps, IconEu, IconEuEps
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 SOURCES: dict[str, type[Source]] = {
-    IconD2.id: IconD2,
+    source.id: source for source in (IconD2, IconEu, IconD2Eps, IconEuEps)
 }
 
 
@@ -17,3 +22,8 @@ def get_source(source_id: str) -> type[Source]:
     except KeyError:
         known = ", ".join(sorted(SOURCES))
         raise ConfigError(f"unknown source {source_id!r}; known sources: {known}") from None
+
+
+def make_source(source_id: str, settings: Settings) -> Source:
+    """The source ``source_id`` configured from ``settings``."""
+    return get_source(source_id).from_settings(settings)

@@ -4,37 +4,66 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pipeline.errors import ConfigError
 
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from pipeline.settings import Settings
+
+#: Precipitation windows (hours) derived from accumulations; a window longer than the run is
+#: left out, one that starts between output steps is NaN.
+PRECIPITATION_WINDOWS: tuple[int, ...] = (1, 3, 6, 12, 24, 48, 72)
+
 #: Canonical variables (CF standard names where one exists) and their units after normalisation.
+#: Interval statistics (gust, tmax, tmin) cover the output interval ending at ``valid_time``,
+#: recorded per valid time in the ``interval_hours`` coordinate.
 CANONICAL_UNITS: dict[str, str] = {
-    "wind_gust": "m s-1",  # max gust in the hour ending at valid_time
-    "precipitation_1h": "mm",  # precipitation in the hour ending at valid_time
+    "wind_gust": "m s-1",  # max gust over the output interval ending at valid_time
     "air_temperature": "degC",  # 2 m temperature at valid_time
+    "air_temperature_max": "degC",  # 2 m maximum over the output interval
+    "air_temperature_min": "degC",  # 2 m minimum over the output interval
+    "cape": "J kg-1",  # mixed-layer CAPE at valid_time
     "eastward_wind": "m s-1",  # 10 m
     "northward_wind": "m s-1",  # 10 m
+    **{f"precipitation_{n}h": "mm" for n in PRECIPITATION_WINDOWS},  # amount in n h ending then
 }
 
 CF_STANDARD_NAMES: dict[str, str] = {
     "wind_gust": "wind_speed_of_gust",
-    "precipitation_1h": "precipitation_amount",
     "air_temperature": "air_temperature",
+    "air_temperature_max": "air_temperature",
+    "air_temperature_min": "air_temperature",
+    "cape": "atmosphere_convective_available_potential_energy",
     "eastward_wind": "eastward_wind",
     "northward_wind": "northward_wind",
+    **{f"precipitation_{n}h": "precipitation_amount" for n in PRECIPITATION_WINDOWS},
 }
+
+#: GRIB2 code table 4.10 for each kind of variable (None: an instantaneous value).
+STATISTICAL_PROCESS = {"instant": None, "accumulated": 1, "interval_max": 2, "interval_min": 3}
 
 
 @dataclass(frozen=True)
 class Variable:
-    """How one provider variable maps onto a canonical one."""
+    """How one provider variable maps onto a canonical one.
+
+    ``canonical`` is a key of :data:`CANONICAL_UNITS`; for accumulated precipitation it is the
+    stem ``precipitation`` and the windows of :data:`PRECIPITATION_WINDOWS` are derived.
+    """
 
     canonical: str
     grib: tuple[int, int, int]  # GRIB2 discipline, parameterCategory, parameterNumber
-    kind: Literal["interval_max", "accumulated", "instant"]
+    kind: Literal["interval_max", "interval_min", "accumulated", "instant"]
     scale: float = 1.0
     offset: float = 0.0
+
+    @property
+    def statistical_process(self) -> int | None:
+        return STATISTICAL_PROCESS[self.kind]
 
 
 def parse_run(run: str, *, cycle_hours: int, source_id: str) -> datetime:
@@ -62,6 +91,18 @@ class Source:
     cycle_hours: ClassVar[int]
     max_lead_hours: ClassVar[int]
     variables: ClassVar[dict[str, Variable]]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Source:
+        raise NotImplementedError
+
+    def fetch(self, run: str, archive: Path, **kwargs: Any) -> Path:
+        """Download and verify every file of ``run`` into ``archive``; return the run's dir."""
+        raise NotImplementedError
+
+    def open(self, run: str, archive: Path, **kwargs: Any) -> xr.Dataset:
+        """The archived run as canonical variables, lazily."""
+        raise NotImplementedError
 
 
 def run_for(source: type[Source], logical_date: datetime) -> str:

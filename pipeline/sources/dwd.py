@@ -1,97 +1,224 @@
-"""DWD ICON-D2 on the regular lat-lon grid, from DWD's open-data server.
+"""DWD ICON-D2, ICON-EU and their ensembles, from DWD's open-data server.
 
-Upstream facts (https://opendata.dwd.de/weather/nwp/icon-d2/grib/):
+Upstream facts (https://opendata.dwd.de/weather/nwp/, ../shared/research/mission_anchors.md §2.1):
 
-- One bz2-compressed GRIB2 file per run x variable x step, named
-  ``icon-d2_germany_regular-lat-lon_single-level_{YYYYMMDDHH}_{FFF}_2d_{param}.grib2.bz2``
-  under ``icon-d2/grib/{HH}/{param}/`` (lower-case parameter names, a ``2d`` segment).
-- Runs every 3 h (00, 03, ..., 21 UTC), hourly steps to +48 h. DWD keeps about 24 h of runs,
-  so inputs are archived at once.
-- Grid: 0.02°, 746 x 1215 points from (43.18 N, 3.94 W); points outside ICON-D2's native domain
-  are masked with a bitmap. The grid is read from every file and checked, never assumed.
-- ``VMAX_10M`` is the maximum gust over the preceding output interval (1 h here); ``TOT_PREC`` is
-  accumulated since the run started (kg m-2), so hourly amounts are differences of steps;
-  ``T_2M`` is in K.
+- One bz2-compressed GRIB2 file per run x variable x step under ``{model}/grib/{HH}/{param}/``;
+  each HH directory holds only the latest run of that hour (DWD keeps about 24 h), so inputs
+  are archived at once. Ensemble files hold every member (one message per member).
+- ICON-D2: every 3 h, hourly to +48 h, 0.02° lat-lon. ICON-EU: 00/06/12/18 UTC to +78 h hourly
+  then 3-hourly to +120 h, side runs 03/09/15/21 UTC to +30 h, 0.0625° lat-lon (its domain has
+  changed before: 657 x 1097 in 2020-2022, 657 x 1377 today). ICON-D2-EPS (20 members, every
+  3 h, hourly to +48 h) and ICON-EU-EPS (40 members, 00/06/12/18 UTC, hourly to +48 h, 3-hourly
+  to +72 h, 6-hourly to +120 h) exist only on the icosahedral grid, read as a ``cell`` dimension.
+  Grids are read from every file and checked, never assumed.
+- ``VMAX_10M``, ``TMAX_2M`` and ``TMIN_2M`` are extremes over the preceding output interval
+  (1, 3 or 6 h depending on the step); every file's interval is checked against the step table
+  and recorded per valid time in the ``interval_hours`` coordinate. ``TOT_PREC`` is accumulated
+  since the run start (kg m-2 = mm), so window amounts are differences of steps.
 
-Licence: DWD open data are free to use under the GeoNutzV / CC BY 4.0 terms, with the attribution
-"Source: Deutscher Wetterdienst".
+Licence: DWD open data, free to use with the attribution "Source: Deutscher Wetterdienst"
+(GeoNutzV; compatible with CC BY 4.0).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import dask
 import dask.array as da
 import numpy as np
 import xarray as xr
 
-from pipeline.download import fetch_all, write_manifest
-from pipeline.errors import InvalidDataError, InvalidGridError
-from pipeline.grib import GribField, RegularGrid, decode_fields
+from pipeline.download import fetch_all, list_directory, write_manifest
+from pipeline.errors import (
+    ConfigError,
+    DataNotYetAvailable,
+    InvalidDataError,
+    InvalidGridError,
+    RunRemoved,
+)
+from pipeline.grib import GribField, RegularGrid, UnstructuredRef, decode_fields
+from pipeline.icon_grid import UnstructuredGrid, cached_grid
 from pipeline.sources.base import (
     CANONICAL_UNITS,
     CF_STANDARD_NAMES,
+    PRECIPITATION_WINDOWS,
     Source,
     Variable,
     parse_run,
 )
 
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
 log = logging.getLogger(__name__)
 
 PACKING_NOISE_MM = 0.01
+KELVIN = -273.15
+
+#: DWD's parameter names (as in file names, lower case) and what they are. Data, not code.
+DWD_VARIABLES: dict[str, Variable] = {
+    "vmax_10m": Variable("wind_gust", (0, 2, 22), "interval_max"),
+    "tot_prec": Variable("precipitation", (0, 1, 52), "accumulated"),
+    "t_2m": Variable("air_temperature", (0, 0, 0), "instant", offset=KELVIN),
+    "tmax_2m": Variable("air_temperature_max", (0, 0, 0), "interval_max", offset=KELVIN),
+    "tmin_2m": Variable("air_temperature_min", (0, 0, 0), "interval_min", offset=KELVIN),
+    "cape_ml": Variable("cape", (0, 7, 6), "instant"),
+    "u_10m": Variable("eastward_wind", (0, 2, 2), "instant"),
+    "v_10m": Variable("northward_wind", (0, 2, 3), "instant"),
+}
+
+_RUN_STEP = re.compile(r"_(\d{10})_(\d{3})_")
 
 
-class IconD2(Source):
-    """DWD ICON-D2, deterministic, regular lat-lon 0.02°."""
+@dataclass(frozen=True)
+class RunStatus:
+    """Which expected files of a run the server lists."""
 
-    id: ClassVar[str] = "dwd-icon-d2"
-    description: ClassVar[str] = "DWD ICON-D2 (2.2 km), regular lat-lon 0.02°, +48 h"
-    licence: ClassVar[str] = "CC BY 4.0 (DWD open data, GeoNutzV)"
-    attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-D2"
-    model: ClassVar[str] = "icon-d2"
-    model_name: ClassVar[str] = "DWD ICON-D2"
-    # All 49 steps of a run are usually on the server about 75-90 min after the run starts.
-    publication_delay_minutes: ClassVar[int] = 90
-    cycle_hours: ClassVar[int] = 3
-    max_lead_hours: ClassVar[int] = 48
-    variables: ClassVar[dict[str, Variable]] = {
-        "vmax_10m": Variable("wind_gust", (0, 2, 22), "interval_max"),
-        "tot_prec": Variable("precipitation_1h", (0, 1, 52), "accumulated"),
-        "t_2m": Variable("air_temperature", (0, 0, 0), "instant", offset=-273.15),
-        "u_10m": Variable("eastward_wind", (0, 2, 2), "instant"),
-        "v_10m": Variable("northward_wind", (0, 2, 3), "instant"),
-    }
-    #: What a run fetches and opens unless told otherwise: the variables the criteria use.
+    source: str
+    run: str
+    expected: int
+    missing: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def describe(self) -> str:
+        if self.complete:
+            return f"{self.source} {self.run}: complete ({self.expected} files)"
+        return (
+            f"{self.source} {self.run}: {len(self.missing)} of {self.expected} files not listed "
+            f"yet, first {self.missing[0]}"
+        )
+
+
+class DwdIcon(Source):
+    """One ICON product on DWD's open-data server; subclasses hold the product's facts."""
+
+    model: ClassVar[str]  # path and file name prefix, e.g. "icon-d2"
+    domain: ClassVar[str]  # "germany" or "europe"
+    grid_kind: ClassVar[str]  # "regular-lat-lon" or "icosahedral"
+    level_tag: ClassVar[str] = ""  # ICON-D2 names carry "2d_" before the parameter
+    upper_case_files: ClassVar[bool] = False  # ICON-EU writes T_2M, VMAX_10M in file names
+    members: ClassVar[int] = 1
+    #: Run hours with the full lead time; the other hours on the cycle are shorter side runs.
+    main_hours: ClassVar[tuple[int, ...]]
+    side_run_hours: ClassVar[int] = 0
+    grid_file: ClassVar[tuple[str, int] | None] = None  # (name, number) for icosahedral grids
+    published: ClassVar[tuple[str, ...]]
     default_params: ClassVar[tuple[str, ...]] = ("vmax_10m", "tot_prec", "t_2m")
+    institution: ClassVar[str] = "Deutscher Wetterdienst"
+    licence: ClassVar[str] = "DWD open data (GeoNutzV), compatible with CC BY 4.0"
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        cache_dir: Path | None = None,
+        grid_base_url: str | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.cache_dir = cache_dir or Path(".cache")
+        self.grid_base_url = grid_base_url
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DwdIcon:
+        return cls(
+            settings.dwd_base_url,
+            cache_dir=settings.cache_dir,
+            grid_base_url=settings.dwd_grid_url,
+        )
+
+    @property
+    def variables(self) -> dict[str, Variable]:  # type: ignore[override]
+        return {p: DWD_VARIABLES[p] for p in self.published}
 
     # -- pure -------------------------------------------------------------------------------
-    def steps(self) -> list[int]:
-        return list(range(self.max_lead_hours + 1))
+    def steps(self, run: str) -> list[int]:
+        """Output steps (hours) of ``run``: main runs have the full table, side runs are short."""
+        when = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        if when.hour not in self.main_hours:
+            return list(range(self.side_run_hours + 1))
+        return self.main_steps()
+
+    def main_steps(self) -> list[int]:
+        raise NotImplementedError
+
+    def run_hours(self) -> list[int]:
+        return list(range(0, 24, self.cycle_hours))
 
     def file_name(self, run: str, param: str, step: int) -> str:
+        name = param.upper() if self.upper_case_files else param
         return (
-            f"{self.model}_germany_regular-lat-lon_single-level_{run}_{step:03d}_2d_{param}"
-            ".grib2.bz2"
+            f"{self.model}_{self.domain}_{self.grid_kind}_single-level_{run}_{step:03d}_"
+            f"{self.level_tag}{name}.grib2.bz2"
         )
+
+    def directory(self, run: str, param: str) -> str:
+        when = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        return f"{self.base_url}/{self.model}/grib/{when:%H}/{param}"
 
     def locate(self, run: str, param: str, step: int) -> str:
         """URL of one file; pure (no I/O)."""
-        when = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
-        return (
-            f"{self.base_url}/{self.model}/grib/{when:%H}/{param}/"
-            f"{self.file_name(run, param, step)}"
-        )
+        return f"{self.directory(run, param)}/{self.file_name(run, param, step)}"
 
     def archive_path(self, archive: Path, run: str, param: str, step: int) -> Path:
         return archive / self.id / run / param / self.file_name(run, param, step)
+
+    def check_params(self, params: list[str] | None) -> list[str]:
+        params = list(params or self.default_params)
+        unknown = [p for p in params if p not in self.published]
+        if unknown:
+            raise ConfigError(
+                f"{self.id} does not publish {', '.join(unknown)}; "
+                f"it publishes {', '.join(self.published)}"
+            )
+        return params
+
+    # -- discovery ----------------------------------------------------------------------------
+    def available_runs(self, params: list[str] | None = None) -> list[str]:
+        """Runs of which the server lists at least one file of the first parameter, oldest first."""
+        param = self.check_params(params)[0]
+        runs = set()
+        for hour in self.run_hours():
+            directory = f"{self.base_url}/{self.model}/grib/{hour:02d}/{param}"
+            for name in list_directory(directory):
+                match = _RUN_STEP.search(name)
+                if match and name.startswith(f"{self.model}_{self.domain}_{self.grid_kind}_"):
+                    runs.add(match.group(1))
+        return sorted(runs)
+
+    def run_status(self, run: str, params: list[str] | None = None) -> RunStatus:
+        """Which of the run's expected files (every variable x step) the listings lack."""
+        params = self.check_params(params)
+        missing, expected = [], 0
+        for param in params:
+            listed = set(list_directory(self.directory(run, param)))
+            for step in self.steps(run):
+                expected += 1
+                name = self.file_name(run, param, step)
+                if name not in listed:
+                    missing.append(name)
+        return RunStatus(self.id, run, expected, tuple(missing))
+
+    def latest_complete_run(self, params: list[str] | None = None) -> str:
+        """The newest run whose every expected file is listed; members are checked on decode."""
+        runs = self.available_runs(params)
+        statuses = []
+        for run in reversed(runs):
+            status = self.run_status(run, params)
+            if status.complete:
+                return run
+            statuses.append(status)
+        detail = statuses[0].describe() if statuses else "no run listed at all"
+        raise DataNotYetAvailable(f"{self.id}: no complete run on {self.base_url}; {detail}")
 
     # -- I/O ----------------------------------------------------------------------------------
     def fetch(
@@ -104,119 +231,378 @@ class IconD2(Source):
         workers: int = 4,
     ) -> Path:
         """Download every file of the run into the archive (idempotent); return the run dir."""
-        params = params or list(self.default_params)
+        params = self.check_params(params)
+        steps = self.steps(run) if steps is None else steps
         jobs = [
             (self.locate(run, p, s), self.archive_path(archive, run, p, s))
             for p in params
-            for s in (steps if steps is not None else self.steps())
+            for s in steps
         ]
         run_dir = archive / self.id / run
+        try:
+            records = fetch_all(jobs, workers=workers)
+        except DataNotYetAvailable as exc:
+            self._raise_if_removed(run, params, archive, exc)
+            raise
         files = [
             replace(f, path=str(dest.relative_to(run_dir)))
-            for f, (_, dest) in zip(fetch_all(jobs, workers=workers), jobs, strict=True)
+            for f, (_, dest) in zip(records, jobs, strict=True)
         ]
         write_manifest(run_dir, files)
         log.info("%s %s: %d files archived in %s", self.id, run, len(files), run_dir)
         return run_dir
 
-    def open(self, run: str, archive: Path, *, params: list[str] | None = None) -> xr.Dataset:
-        """Open an archived run lazily as canonical variables on (member, valid_time, lat, lon).
+    def _raise_if_removed(
+        self, run: str, params: list[str], archive: Path, cause: Exception
+    ) -> None:
+        """A run none of whose files are listed while a newer one is, was deleted upstream."""
+        status = self.run_status(run, params)
+        if len(status.missing) < status.expected:
+            return  # still being published
+        newer = [r for r in self.available_runs(params) if r > run]
+        if newer:
+            kept = sum(1 for _ in (archive / self.id / run).rglob("*.grib2.bz2"))
+            raise RunRemoved(
+                f"{self.id} {run} is no longer on {self.base_url} (DWD keeps about 24 h; the "
+                f"newest run there is {newer[-1]}); {kept} verified files of it stay in the "
+                "archive, but the run cannot be completed: process a newer run"
+            ) from cause
 
-        Valid times are steps 1..48: the hour ending at each of them carries a gust maximum and a
-        precipitation amount. Each step is one dask chunk, decoded only when computed.
+    def grid(self) -> UnstructuredGrid:
+        """The icosahedral grid of an EPS product (downloaded once and cached)."""
+        if self.grid_file is None:
+            raise ConfigError(f"{self.id} is on a regular grid; its grid comes from each file")
+        name, number = self.grid_file
+        return cached_grid(
+            name,
+            number,
+            base_url=self.base_url,
+            cache_dir=self.cache_dir,
+            grid_base_url=self.grid_base_url,
+        )
+
+    def open(self, run: str, archive: Path, *, params: list[str] | None = None) -> xr.Dataset:
+        """Open an archived run lazily as canonical variables.
+
+        Dims (member, valid_time, latitude, longitude) on lat-lon grids, (member, valid_time,
+        cell) on icosahedral ones. Valid times are the steps after 0. Each file is decoded once,
+        only when computed, and shared by every variable derived from it (precipitation
+        windows), so memory follows the steps being reduced, not the length of the run.
         """
-        params = params or list(self.default_params)
+        params = self.check_params(params)
         reference = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
-        first = self._decode(self.archive_path(archive, run, params[0], 0), params[0], None)
-        grid = first.grid
-        steps = self.steps()[1:]
+        steps = self.steps(run)
+        paths = {(p, s): self.archive_path(archive, run, p, s) for p in params for s in steps}
+        for param in params:
+            missing = [paths[param, s] for s in steps if not paths[param, s].exists()]
+            if missing:
+                raise InvalidDataError(
+                    f"{self.id} {run}: {len(missing)} file(s) of {param} missing from the "
+                    f"archive, first {missing[0]}; fetch the run again"
+                )
+        first = self._decode(paths[params[0], steps[0]], params[0], steps[0], run, None, 0)[0]
+        if isinstance(first.grid, RegularGrid):
+            expected: RegularGrid | UnstructuredRef = first.grid
+            spatial, coords = self._regular_coords(first.grid)
+        else:
+            grid = self.grid()
+            expected = grid.ref
+            mismatch = expected.mismatch(first.grid)
+            if mismatch:
+                raise InvalidGridError(
+                    f"{paths[params[0], steps[0]]}: not on {grid.describe()}: {mismatch}"
+                )
+            spatial, coords = self._cell_coords(grid)
+        shape = (self.members, *(len(c[1]) for c in spatial.values()))
+        valid = steps[1:]
+        interval = {s: s - p for p, s in pairwise(steps)}
+        decoded: dict[tuple[str, int], da.Array] = {}
+
+        def field(param: str, step: int) -> dask.delayed:
+            if (param, step) not in decoded:
+                decoded[param, step] = dask.delayed(self._values)(
+                    paths[param, step],
+                    param,
+                    step,
+                    run,
+                    expected,
+                    interval.get(step, 0),
+                    dask_key_name=f"decode-{self.id}-{run}-{param}-{step:03d}",
+                )
+            return decoded[param, step]
+
+        def stacked(blocks: list) -> da.Array:
+            return da.stack(
+                [da.from_delayed(b, shape=shape, dtype=np.float32) for b in blocks], axis=1
+            )
+
+        dims = ("member", "valid_time", *spatial)
         data_vars = {}
         for param in params:
             var = self.variables[param]
-            paths = [self.archive_path(archive, run, param, s) for s in self.steps()]
-            missing = [p for p in paths if not p.exists()]
-            if missing:
-                raise InvalidDataError(
-                    f"{self.id} {run}: {len(missing)} file(s) of {param} missing from the archive, "
-                    f"first {missing[0]}; fetch the run again"
+            attrs = {"source_parameter": param.upper(), "grib_parameter": list(var.grib)}
+            if var.kind == "accumulated":
+                available = set(steps)
+                for hours in (n for n in PRECIPITATION_WINDOWS if n <= steps[-1]):
+                    blocks = [
+                        dask.delayed(_window)(
+                            field(param, s),
+                            field(param, s - hours),
+                            str(paths[param, s].name),
+                            dask_key_name=f"window-{self.id}-{run}-{param}-{hours}-{s:03d}",
+                        )
+                        if s - hours in available
+                        else dask.delayed(np.full)(shape, np.nan, np.float32)
+                        for s in valid
+                    ]
+                    name = f"{var.canonical}_{hours}h"
+                    data_vars[name] = (dims, stacked(blocks), self._attrs(name, attrs))
+                    data_vars[name][2]["window_hours"] = hours
+            else:
+                blocks = [field(param, s) for s in valid]
+                data_vars[var.canonical] = (
+                    dims,
+                    stacked(blocks),
+                    self._attrs(var.canonical, {**attrs, "statistic": var.kind}),
                 )
-            chunks = []
-            for step in steps:
-                prev = paths[step - 1] if var.kind == "accumulated" else None
-                block = dask.delayed(self._normalised)(paths[step], prev, param, grid)
-                chunks.append(da.from_delayed(block, shape=grid.shape, dtype=np.float32))
-            array = da.stack(chunks)[None]  # (member, valid_time, lat, lon)
-            data_vars[var.canonical] = (
-                ("member", "valid_time", "latitude", "longitude"),
-                array,
-                {
-                    "units": CANONICAL_UNITS[var.canonical],
-                    "standard_name": CF_STANDARD_NAMES[var.canonical],
-                    "source_parameter": param.upper(),
-                    "interval_hours": 1,
-                },
-            )
         return xr.Dataset(
             data_vars,
             coords={
-                "member": [0],
+                "member": ("member", np.arange(1, self.members + 1) if self.members > 1 else [0]),
                 "valid_time": [
                     np.datetime64(reference.replace(tzinfo=None) + timedelta(hours=s), "ns")
-                    for s in steps
+                    for s in valid
                 ],
-                "step_hours": ("valid_time", steps),
-                "latitude": ("latitude", grid.latitudes, {"units": "degrees_north"}),
-                "longitude": ("longitude", grid.longitudes, {"units": "degrees_east"}),
+                "step_hours": ("valid_time", valid),
+                "interval_hours": ("valid_time", [interval[s] for s in valid]),
+                **coords,
             },
             attrs={
                 "source": self.id,
+                "model": self.model_name,
                 "run": run,
                 "reference_time": reference.isoformat(),
-                "institution": "Deutscher Wetterdienst",
+                "institution": self.institution,
                 "attribution": self.attribution,
                 "licence": self.licence,
                 "production_status": first.production_status,
-                "grid_fingerprint": grid.fingerprint,
                 "Conventions": "CF-1.10",
             },
         )
 
-    def _decode(self, path: Path, param: str, grid: RegularGrid | None) -> GribField:
-        fields = decode_fields(path)
-        if len(fields) != 1:
-            raise InvalidDataError(f"{path}: expected one GRIB message, found {len(fields)}")
-        field = fields[0]
-        expected = self.variables[param].grib
-        found = (field.discipline, field.category, field.number)
-        if found != expected:
-            raise InvalidDataError(
-                f"{path}: holds GRIB parameter {found}, expected {expected} for {param}"
-            )
-        if grid is not None and field.grid != grid:
-            raise InvalidGridError(
-                f"{path}: grid {field.grid.describe()} differs from the run's {grid.describe()}"
-            )
-        return field
+    @staticmethod
+    def _attrs(canonical: str, extra: dict) -> dict:
+        return {
+            "units": CANONICAL_UNITS[canonical],
+            "standard_name": CF_STANDARD_NAMES[canonical],
+            **extra,
+        }
 
-    def _normalised(
-        self, path: Path, previous: Path | None, param: str, grid: RegularGrid
-    ) -> np.ndarray:
-        var = self.variables[param]
-        values = self._decode(path, param, grid).values
-        if previous is not None:
-            values = values - self._decode(previous, param, grid).values
-            negative = values < 0
-            if negative.any():
-                # Tiny negatives are packing noise of the accumulated field; larger ones are not.
-                worst = float(np.nanmin(values))
-                log.log(
-                    logging.WARNING if worst < -PACKING_NOISE_MM else logging.DEBUG,
-                    "%s: %d negative precipitation increments clipped to 0 (min %.3g mm)",
-                    path.name,
-                    int(negative.sum()),
-                    worst,
+    @staticmethod
+    def _regular_coords(grid: RegularGrid) -> tuple[dict, dict]:
+        spatial = {
+            "latitude": ("latitude", grid.latitudes, {"units": "degrees_north"}),
+            "longitude": ("longitude", grid.longitudes, {"units": "degrees_east"}),
+        }
+        return spatial, spatial
+
+    @staticmethod
+    def _cell_coords(grid: UnstructuredGrid) -> tuple[dict, dict]:
+        cells = np.arange(grid.shape[0])
+        spatial = {"cell": ("cell", cells)}
+        coords = {
+            **spatial,
+            "latitude": ("cell", grid.latitudes, {"units": "degrees_north"}),
+            "longitude": ("cell", grid.longitudes, {"units": "degrees_east"}),
+            "cell_area": ("cell", grid.areas, {"units": "km2"}),
+        }
+        return spatial, coords | {
+            "grid_name": ((), grid.name),
+            "grid_number": ((), grid.number),
+            "grid_uuid": ((), grid.uuid),
+        }
+
+    def _decode(
+        self,
+        path: Path,
+        param: str,
+        step: int,
+        run: str,
+        expected: RegularGrid | UnstructuredRef | None,
+        interval: int,
+    ) -> list[GribField]:
+        """Decode one file and check everything it says against what the run expects."""
+        fields = decode_fields(path)
+        if len(fields) != self.members:
+            raise InvalidDataError(
+                f"{path}: {len(fields)} GRIB message(s), expected {self.members} "
+                f"({'members' if self.members > 1 else 'one field'}); fetch the file again"
+            )
+        var = DWD_VARIABLES[param]
+        reference = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        fields = sorted(fields, key=lambda f: f.member)
+        if self.members > 1 and [f.member for f in fields] != list(range(1, self.members + 1)):
+            raise InvalidDataError(
+                f"{path}: members {[f.member for f in fields]}, expected 1..{self.members}"
+            )
+        for field in fields:
+            found = (field.discipline, field.category, field.number)
+            if found != var.grib or field.statistical_process != var.statistical_process:
+                raise InvalidDataError(
+                    f"{path}: holds GRIB parameter {found} with statistical process "
+                    f"{field.statistical_process}, expected {var.grib} / "
+                    f"{var.statistical_process} for {param}"
                 )
-                values[negative] = 0.0
+            if field.reference_time != reference:
+                raise InvalidDataError(
+                    f"{path}: holds run {field.reference_time:%Y%m%d%H}, expected {run}"
+                )
+            if field.step_end != step:
+                raise InvalidDataError(f"{path}: valid at step {field.step_end}, expected {step}")
+            if var.kind.startswith("interval") and step and field.step_start != step - interval:
+                raise InvalidDataError(
+                    f"{path}: {param} covers steps {field.step_start}-{field.step_end}, expected "
+                    f"the {interval} h output interval {step - interval}-{step}"
+                )
+            if expected is not None:
+                self._check_grid(path, field, expected)
+        return fields
+
+    @staticmethod
+    def _check_grid(path: Path, field: GribField, expected: RegularGrid | UnstructuredRef) -> None:
+        if isinstance(expected, RegularGrid):
+            if field.grid != expected:
+                raise InvalidGridError(
+                    f"{path}: grid {field.grid.describe()} differs from the run's "
+                    f"{expected.describe()}"
+                )
+            return
+        problem = (
+            f"gridType of {field.grid.describe()}"
+            if not isinstance(field.grid, UnstructuredRef)
+            else expected.mismatch(field.grid)
+        )
+        if problem:
+            raise InvalidGridError(f"{path}: not on the run's {expected.describe()}: {problem}")
+
+    def _values(
+        self,
+        path: Path,
+        param: str,
+        step: int,
+        run: str,
+        expected: RegularGrid | UnstructuredRef,
+        interval: int,
+    ) -> np.ndarray:
+        """One file as canonical values, shape (member, *grid)."""
+        var = DWD_VARIABLES[param]
+        values = np.stack(
+            [f.values for f in self._decode(path, param, step, run, expected, interval)]
+        )
         if var.scale != 1.0 or var.offset:
             values = values * np.float32(var.scale) + np.float32(var.offset)
         return values.astype(np.float32, copy=False)
+
+
+def _window(end: np.ndarray, start: np.ndarray, name: str) -> np.ndarray:
+    """Amount between two accumulations; negative increments are clipped (and logged)."""
+    values = end - start
+    negative = values < 0
+    if negative.any():
+        # Tiny negatives are packing noise of the accumulated field; larger ones are not.
+        worst = float(np.nanmin(values))
+        log.log(
+            logging.WARNING if worst < -PACKING_NOISE_MM else logging.DEBUG,
+            "%s: %d negative precipitation increments clipped to 0 (min %.3g mm)",
+            name,
+            int(negative.sum()),
+            worst,
+        )
+        values[negative] = 0.0
+    return values
+
+
+class IconD2(DwdIcon):
+    """DWD ICON-D2, deterministic, regular lat-lon 0.02°."""
+
+    id: ClassVar[str] = "dwd-icon-d2"
+    description: ClassVar[str] = "DWD ICON-D2 (2.2 km), regular lat-lon 0.02°, +48 h"
+    attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-D2"
+    model: ClassVar[str] = "icon-d2"
+    model_name: ClassVar[str] = "DWD ICON-D2"
+    domain: ClassVar[str] = "germany"
+    grid_kind: ClassVar[str] = "regular-lat-lon"
+    level_tag: ClassVar[str] = "2d_"
+    # All 49 steps of a run are usually on the server about 75-90 min after the run starts.
+    publication_delay_minutes: ClassVar[int] = 90
+    cycle_hours: ClassVar[int] = 3
+    main_hours: ClassVar[tuple[int, ...]] = tuple(range(0, 24, 3))
+    max_lead_hours: ClassVar[int] = 48
+    published: ClassVar[tuple[str, ...]] = tuple(DWD_VARIABLES)
+
+    def main_steps(self) -> list[int]:
+        return list(range(49))
+
+
+class IconD2Eps(IconD2):
+    """DWD ICON-D2-EPS, 20 members, native icosahedral grid R19B07 (about 2 km)."""
+
+    id: ClassVar[str] = "dwd-icon-d2-eps"
+    description: ClassVar[str] = "DWD ICON-D2-EPS, 20 members, icosahedral R19B07, +48 h"
+    attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-D2-EPS"
+    model: ClassVar[str] = "icon-d2-eps"
+    model_name: ClassVar[str] = "DWD ICON-D2-EPS"
+    grid_kind: ClassVar[str] = "icosahedral"
+    members: ClassVar[int] = 20
+    publication_delay_minutes: ClassVar[int] = 120
+    grid_file: ClassVar[tuple[str, int] | None] = ("icon_grid_0047_R19B07_L", 47)
+    published: ClassVar[tuple[str, ...]] = (
+        "vmax_10m",
+        "tot_prec",
+        "t_2m",
+        "cape_ml",
+        "u_10m",
+        "v_10m",
+    )
+
+
+class IconEu(DwdIcon):
+    """DWD ICON-EU, deterministic, regular lat-lon 0.0625°."""
+
+    id: ClassVar[str] = "dwd-icon-eu"
+    description: ClassVar[str] = "DWD ICON-EU (6.5 km), regular lat-lon 0.0625°, +120 h"
+    attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-EU"
+    model: ClassVar[str] = "icon-eu"
+    model_name: ClassVar[str] = "DWD ICON-EU"
+    domain: ClassVar[str] = "europe"
+    grid_kind: ClassVar[str] = "regular-lat-lon"
+    upper_case_files: ClassVar[bool] = True
+    publication_delay_minutes: ClassVar[int] = 240
+    cycle_hours: ClassVar[int] = 3
+    main_hours: ClassVar[tuple[int, ...]] = (0, 6, 12, 18)
+    side_run_hours: ClassVar[int] = 30
+    max_lead_hours: ClassVar[int] = 120
+    published: ClassVar[tuple[str, ...]] = tuple(DWD_VARIABLES)
+
+    def main_steps(self) -> list[int]:
+        return list(range(79)) + list(range(81, 121, 3))
+
+
+class IconEuEps(IconEu):
+    """DWD ICON-EU-EPS, 40 members, native icosahedral grid R02B07 nest (about 20 km)."""
+
+    id: ClassVar[str] = "dwd-icon-eu-eps"
+    description: ClassVar[str] = "DWD ICON-EU-EPS, 40 members, icosahedral R02B07 N02, +120 h"
+    attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-EU-EPS"
+    model: ClassVar[str] = "icon-eu-eps"
+    model_name: ClassVar[str] = "DWD ICON-EU-EPS"
+    grid_kind: ClassVar[str] = "icosahedral"
+    upper_case_files: ClassVar[bool] = False
+    members: ClassVar[int] = 40
+    cycle_hours: ClassVar[int] = 6
+    publication_delay_minutes: ClassVar[int] = 300
+    grid_file: ClassVar[tuple[str, int] | None] = ("icon_grid_0028_R02B07_N02", 28)
+    published: ClassVar[tuple[str, ...]] = tuple(DWD_VARIABLES)
+
+    def main_steps(self) -> list[int]:
+        return list(range(49)) + list(range(51, 73, 3)) + list(range(78, 121, 6))

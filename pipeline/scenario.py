@@ -46,7 +46,8 @@ import eccodes
 import numpy as np
 from scipy.ndimage import zoom
 
-from pipeline.grib import RegularGrid
+from pipeline.grib import RegularGrid, UnstructuredRef
+from pipeline.sources.dwd import DWD_VARIABLES
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +70,8 @@ SIGMA_ACROSS_KM = 150.0
 GUST_NOISE = 1.5  # m/s, bound of the additive noise
 KM_PER_DEG = 111.2
 
-_GRIB_KEYS = {
-    "vmax_10m": dict(
-        productDefinitionTemplateNumber=8,
-        parameterCategory=2,
-        parameterNumber=22,
-        typeOfStatisticalProcessing=2,
-        level=10,
-    ),
-    "tot_prec": dict(
-        productDefinitionTemplateNumber=8,
-        parameterCategory=1,
-        parameterNumber=52,
-        typeOfStatisticalProcessing=1,
-        level=0,
-    ),
-    "t_2m": dict(
-        productDefinitionTemplateNumber=0, parameterCategory=0, parameterNumber=0, level=2
-    ),
-}
+#: Height (m) of each parameter's level above ground; 0 is the surface.
+_LEVELS = {"vmax_10m": 10, "u_10m": 10, "v_10m": 10, "t_2m": 2, "tmax_2m": 2, "tmin_2m": 2}
 
 
 def track_centre(hour: float) -> tuple[float, float]:
@@ -172,8 +156,24 @@ def instant_fields(step: int) -> dict[str, np.ndarray]:
     }
 
 
-def encode(param: str, values: np.ndarray, *, run: str, step: int) -> bytes:
-    """One GRIB2 message with DWD's ICON-D2 keys (see the module docstring)."""
+def encode(
+    param: str,
+    values: np.ndarray,
+    *,
+    run: str,
+    step: int,
+    grid: RegularGrid | UnstructuredRef = GRID,
+    member: int = 0,
+    members: int = 1,
+    interval: int = 1,
+    production_status: int = RESEARCH_PRODUCT,
+) -> bytes:
+    """One GRIB2 message with DWD's ICON keys (see the module docstring).
+
+    ``interval`` is the output interval an interval maximum or minimum covers; accumulations run
+    from the start. ``member`` > 0 writes an ensemble member (product templates 1 and 11).
+    """
+    var = DWD_VARIABLES[param]
     reference = datetime.strptime(run, "%Y%m%d%H").replace(tzinfo=UTC)
     handle = eccodes.codes_grib_new_from_samples("GRIB2")
     try:
@@ -183,45 +183,60 @@ def encode(param: str, values: np.ndarray, *, run: str, step: int) -> bytes:
             tablesVersion=19,
             localTablesVersion=1,
             significanceOfReferenceTime=1,
-            productionStatusOfProcessedData=RESEARCH_PRODUCT,
-            typeOfProcessedData=1,
+            productionStatusOfProcessedData=production_status,
+            typeOfProcessedData=4 if member else 1,
             dataDate=int(f"{reference:%Y%m%d}"),
             dataTime=int(f"{reference:%H%M}"),
-            gridType="regular_ll",
-            Ni=GRID.nlon,
-            Nj=GRID.nlat,
-            latitudeOfFirstGridPointInDegrees=GRID.lat0,
-            longitudeOfFirstGridPointInDegrees=GRID.lon0 % 360,
-            latitudeOfLastGridPointInDegrees=float(GRID.latitudes[-1]),
-            longitudeOfLastGridPointInDegrees=float(GRID.longitudes[-1]),
-            iDirectionIncrementInDegrees=GRID.dlon,
-            jDirectionIncrementInDegrees=GRID.dlat,
-            jScansPositively=1,
-            iScansNegatively=0,
+            discipline=var.grib[0],
             shapeOfTheEarth=6,
-            discipline=0,
         )
-        keys = _GRIB_KEYS[param]
+        if isinstance(grid, RegularGrid):
+            base |= dict(
+                gridType="regular_ll",
+                Ni=grid.nlon,
+                Nj=grid.nlat,
+                latitudeOfFirstGridPointInDegrees=grid.lat0,
+                longitudeOfFirstGridPointInDegrees=grid.lon0 % 360,
+                latitudeOfLastGridPointInDegrees=float(grid.latitudes[-1]),
+                longitudeOfLastGridPointInDegrees=float(grid.longitudes[-1]) % 360,
+                iDirectionIncrementInDegrees=grid.dlon,
+                jDirectionIncrementInDegrees=grid.dlat,
+                jScansPositively=1,
+                iScansNegatively=0,
+            )
+        else:
+            base |= dict(
+                gridDefinitionTemplateNumber=101,
+                numberOfGridUsed=grid.number,
+                numberOfGridInReference=1,
+            )
         for key, value in base.items():
             eccodes.codes_set(handle, key, value)
+        if not isinstance(grid, RegularGrid):
+            eccodes.codes_set_string(handle, "uuidOfHGrid", grid.uuid)
+        statistical = var.statistical_process is not None
+        template = {(False, False): 0, (True, False): 8, (False, True): 1, (True, True): 11}
         eccodes.codes_set(
-            handle, "productDefinitionTemplateNumber", keys["productDefinitionTemplateNumber"]
+            handle, "productDefinitionTemplateNumber", template[statistical, member > 0]
         )
-        eccodes.codes_set(handle, "parameterCategory", keys["parameterCategory"])
-        eccodes.codes_set(handle, "parameterNumber", keys["parameterNumber"])
-        eccodes.codes_set(handle, "typeOfFirstFixedSurface", 1 if keys["level"] == 0 else 103)
-        if keys["level"]:
+        if member:
+            eccodes.codes_set(handle, "typeOfEnsembleForecast", 192)
+            eccodes.codes_set(handle, "perturbationNumber", member)
+            eccodes.codes_set(handle, "numberOfForecastsInEnsemble", members)
+        eccodes.codes_set(handle, "parameterCategory", var.grib[1])
+        eccodes.codes_set(handle, "parameterNumber", var.grib[2])
+        level = _LEVELS.get(param, 0)
+        eccodes.codes_set(handle, "typeOfFirstFixedSurface", 103 if level else 1)
+        if level:
             eccodes.codes_set(handle, "scaleFactorOfFirstFixedSurface", 0)
-            eccodes.codes_set(handle, "scaledValueOfFirstFixedSurface", keys["level"])
+            eccodes.codes_set(handle, "scaledValueOfFirstFixedSurface", level)
         eccodes.codes_set(handle, "generatingProcessIdentifier", 11)
-        eccodes.codes_set(handle, "typeOfGeneratingProcess", 2)
+        eccodes.codes_set(handle, "typeOfGeneratingProcess", 4 if member else 2)
         eccodes.codes_set(handle, "indicatorOfUnitOfTimeRange", 1)
-        if "typeOfStatisticalProcessing" in keys:
-            # Maximum over the preceding hour; accumulation since the run start.
-            start = step - 1 if (param == "vmax_10m" and step > 0) else 0
-            eccodes.codes_set(
-                handle, "typeOfStatisticalProcessing", keys["typeOfStatisticalProcessing"]
-            )
+        if statistical:
+            # Extremes over the preceding output interval; accumulation since the run start.
+            start = 0 if var.kind == "accumulated" else max(step - interval, 0)
+            eccodes.codes_set(handle, "typeOfStatisticalProcessing", var.statistical_process)
             eccodes.codes_set(handle, "forecastTime", start)
             eccodes.codes_set(handle, "lengthOfTimeRange", step - start)
         else:

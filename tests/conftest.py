@@ -7,6 +7,7 @@ import http.server
 import os
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,11 +41,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 class LoopbackServer:
-    """A real HTTP server on 127.0.0.1 serving a directory, with scripted faults per path."""
+    """A real HTTP server on 127.0.0.1 serving a directory, with scripted faults per path.
+
+    ``faults[path]`` is a queue of what the next requests of ``path`` get instead of the file:
+    an HTTP status code, ``"reset"`` (headers and half of the body, then the connection is
+    closed), ``("sleep", seconds)`` before answering normally, or a callable run before
+    answering normally (to change the served tree mid-download).
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.faults: dict[str, list[int]] = {}  # path -> status codes to answer first
+        self.faults: dict[str, list] = {}
         self.requests: list[str] = []
         server = self
 
@@ -52,14 +59,29 @@ class LoopbackServer:
             def do_GET(self) -> None:
                 server.requests.append(self.path)
                 queue = server.faults.get(self.path)
-                if queue:
-                    self.send_error(queue.pop(0))
+                fault = queue.pop(0) if queue else None
+                if isinstance(fault, int):
+                    self.send_error(fault)
                     return
+                if fault == "reset":
+                    body = (server.root / self.path.lstrip("/")).read_bytes()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                if isinstance(fault, tuple) and fault[0] == "sleep":
+                    time.sleep(fault[1])
+                elif callable(fault):
+                    fault()
                 super().do_GET()
 
         self.httpd = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
         )
+        self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

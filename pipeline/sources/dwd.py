@@ -13,7 +13,10 @@ Upstream facts (https://opendata.dwd.de/weather/nwp/, ../shared/research/mission
   Grids are read from every file and checked, never assumed.
 - ``VMAX_10M``, ``TMAX_2M`` and ``TMIN_2M`` are extremes over the preceding output interval
   (1, 3 or 6 h depending on the step); every file's interval is checked against the step table
-  and recorded per valid time in the ``interval_hours`` coordinate. ``TOT_PREC`` is accumulated
+  and recorded per valid time in the ``interval_hours`` coordinate. ICON-EU-EPS writes
+  VMAX_10M as a maximum since the run start (steps 0-1, 0-2, ... in the real files); that is
+  checked the same way and kept as such (``window`` attribute), since an hourly maximum cannot
+  be recovered from a running one. ``TOT_PREC`` is accumulated
   since the run start (kg m-2 = mm), so window amounts are differences of steps.
 
 Licence: DWD open data, free to use with the attribution "Source: Deutscher Wetterdienst"
@@ -112,6 +115,8 @@ class DwdIcon(Source):
     main_hours: ClassVar[tuple[int, ...]]
     side_run_hours: ClassVar[int] = 0
     grid_file: ClassVar[tuple[str, int] | None] = None  # (name, number) for icosahedral grids
+    #: Extremes this product writes over the run so far instead of the output interval.
+    since_run_start: ClassVar[frozenset[str]] = frozenset()
     published: ClassVar[tuple[str, ...]]
     default_params: ClassVar[tuple[str, ...]] = ("vmax_10m", "tot_prec", "t_2m")
     institution: ClassVar[str] = "Deutscher Wetterdienst"
@@ -123,10 +128,14 @@ class DwdIcon(Source):
         *,
         cache_dir: Path | None = None,
         grid_base_url: str | None = None,
+        backoff_s: float = 1.0,
+        timeout_s: float = 60.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.cache_dir = cache_dir or Path(".cache")
         self.grid_base_url = grid_base_url
+        self.backoff_s = backoff_s  # first wait between retries; doubles each time
+        self.timeout_s = timeout_s
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DwdIcon:
@@ -240,7 +249,9 @@ class DwdIcon(Source):
         ]
         run_dir = archive / self.id / run
         try:
-            records = fetch_all(jobs, workers=workers)
+            records = fetch_all(
+                jobs, workers=workers, backoff_s=self.backoff_s, timeout_s=self.timeout_s
+            )
         except DataNotYetAvailable as exc:
             self._raise_if_removed(run, params, archive, exc)
             raise
@@ -281,17 +292,28 @@ class DwdIcon(Source):
             grid_base_url=self.grid_base_url,
         )
 
-    def open(self, run: str, archive: Path, *, params: list[str] | None = None) -> xr.Dataset:
+    def open(
+        self,
+        run: str,
+        archive: Path,
+        *,
+        params: list[str] | None = None,
+        steps: list[int] | None = None,
+    ) -> xr.Dataset:
         """Open an archived run lazily as canonical variables.
 
         Dims (member, valid_time, latitude, longitude) on lat-lon grids, (member, valid_time,
-        cell) on icosahedral ones. Valid times are the steps after 0. Each file is decoded once,
+        cell) on icosahedral ones. Valid times are the steps after the first (all of the run's
+        steps unless ``steps`` picks some, for analysts). Each file is decoded once,
         only when computed, and shared by every variable derived from it (precipitation
         windows), so memory follows the steps being reduced, not the length of the run.
         """
         params = self.check_params(params)
         reference = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
-        steps = self.steps(run)
+        table = self.steps(run)
+        steps = table if steps is None else sorted(steps)
+        if not set(steps) <= set(table) or len(steps) < 2:
+            raise ConfigError(f"steps {steps}: need two or more of {self.id}'s steps {table}")
         paths = {(p, s): self.archive_path(archive, run, p, s) for p in params for s in steps}
         for param in params:
             missing = [paths[param, s] for s in steps if not paths[param, s].exists()]
@@ -315,7 +337,7 @@ class DwdIcon(Source):
             spatial, coords = self._cell_coords(grid)
         shape = (self.members, *(len(c[1]) for c in spatial.values()))
         valid = steps[1:]
-        interval = {s: s - p for p, s in pairwise(steps)}
+        interval = {s: s - p for p, s in pairwise(table)}
         decoded: dict[tuple[str, int], da.Array] = {}
 
         def field(param: str, step: int) -> dask.delayed:
@@ -343,7 +365,7 @@ class DwdIcon(Source):
             attrs = {"source_parameter": param.upper(), "grib_parameter": list(var.grib)}
             if var.kind == "accumulated":
                 available = set(steps)
-                for hours in (n for n in PRECIPITATION_WINDOWS if n <= steps[-1]):
+                for hours in (n for n in PRECIPITATION_WINDOWS if n <= table[-1]):
                     blocks = [
                         dask.delayed(_window)(
                             field(param, s),
@@ -363,7 +385,7 @@ class DwdIcon(Source):
                 data_vars[var.canonical] = (
                     dims,
                     stacked(blocks),
-                    self._attrs(var.canonical, {**attrs, "statistic": var.kind}),
+                    self._attrs(var.canonical, {**attrs, **self._window_attrs(param)}),
                 )
         return xr.Dataset(
             data_vars,
@@ -389,6 +411,17 @@ class DwdIcon(Source):
                 "Conventions": "CF-1.10",
             },
         )
+
+    def _window_attrs(self, param: str) -> dict:
+        kind = DWD_VARIABLES[param].kind
+        if not kind.startswith("interval"):
+            return {"statistic": kind}
+        window = "run_start" if param in self.since_run_start else "interval"
+        text = {
+            "interval": "over the output interval ending at valid_time (see interval_hours)",
+            "run_start": "over the run so far: from the reference time to valid_time",
+        }[window]
+        return {"statistic": kind, "window": window, "cell_methods": f"time: {kind[9:]}imum {text}"}
 
     @staticmethod
     def _attrs(canonical: str, extra: dict) -> dict:
@@ -459,10 +492,12 @@ class DwdIcon(Source):
                 )
             if field.step_end != step:
                 raise InvalidDataError(f"{path}: valid at step {field.step_end}, expected {step}")
-            if var.kind.startswith("interval") and step and field.step_start != step - interval:
+            start = 0 if param in self.since_run_start else step - interval
+            if var.kind.startswith("interval") and step and field.step_start != start:
                 raise InvalidDataError(
                     f"{path}: {param} covers steps {field.step_start}-{field.step_end}, expected "
-                    f"the {interval} h output interval {step - interval}-{step}"
+                    f"{start}-{step} ({self.id} writes it over "
+                    f"{'the run so far' if start == 0 else 'the output interval'})"
                 )
             if expected is not None:
                 self._check_grid(path, field, expected)
@@ -602,6 +637,9 @@ class IconEuEps(IconEu):
     cycle_hours: ClassVar[int] = 6
     publication_delay_minutes: ClassVar[int] = 300
     grid_file: ClassVar[tuple[str, int] | None] = ("icon_grid_0028_R02B07_N02", 28)
+    # DWD's ICON-EU-EPS files state VMAX_10M over steps 0-1, 0-2, ... (the real files in
+    # ../shared/data/nwp/dwd_icon-eu-eps_climada): a maximum since the run start, kept as such.
+    since_run_start: ClassVar[frozenset[str]] = frozenset({"vmax_10m"})
     published: ClassVar[tuple[str, ...]] = tuple(DWD_VARIABLES)
 
     def main_steps(self) -> list[int]:

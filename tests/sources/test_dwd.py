@@ -5,14 +5,13 @@ from __future__ import annotations
 import bz2
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pipeline.download import fetch
-from pipeline.errors import ConfigError, DataNotYetAvailable, InvalidDataError, InvalidGridError
+from pipeline.errors import ConfigError, DataNotYetAvailable, InvalidDataError
 from pipeline.grib import RegularGrid, decode_fields
 from pipeline.sources import SOURCES, get_source
 from pipeline.sources.dwd import IconD2
@@ -46,7 +45,7 @@ def test_registry_and_locate_follow_dwd_layout():
     )
     with pytest.raises(ConfigError, match="every 3 h"):
         IconD2("x").locate("2026011501", "vmax_10m", 0)
-    with pytest.raises(ConfigError, match="known sources: dwd-icon-d2"):
+    with pytest.raises(ConfigError, match="known sources: dwd-icon-d2, dwd-icon-d2-eps"):
         get_source("nope")
 
 
@@ -121,34 +120,6 @@ def test_truncated_bz2_is_rejected_and_never_archived(shared_data, loopback, tmp
         fetch(url, dest, attempts=2, sleep=lambda s: None)
     assert not dest.exists()
     assert list(dest.parent.iterdir()) == []
-
-
-def test_wrong_grid_in_a_run_is_named(shared_data, scenario_mirror, tmp_path):
-    """A file on another grid (here: ICON-EU's) inside an ICON-D2 run is an InvalidGridError."""
-    archive = tmp_path / "archive"
-    source = IconD2(f"file://{scenario_mirror}")
-    source.fetch("2026011500", archive, params=["vmax_10m"], steps=[0, 1, 2])
-    wrong = source.archive_path(archive, "2026011500", "vmax_10m", 1)
-    eu = shared_data / "nwp" / "dwd_icon-eu"
-    eu_file = eu / "icon-eu_europe_regular-lat-lon_single-level_2022050700_000_U_10M.grib2"
-    wrong.write_bytes(bz2.compress(eu_file.read_bytes()))
-    grid = decode_fields(source.archive_path(archive, "2026011500", "vmax_10m", 0))[0].grid
-    with pytest.raises(InvalidDataError, match="holds GRIB parameter"):
-        source._normalised(wrong, None, "vmax_10m", grid)
-    shutil.copy(source.archive_path(archive, "2026011500", "vmax_10m", 2), wrong)
-    eu_as_gust = decode_fields(wrong)[0]
-    assert eu_as_gust.grid == grid
-    other = RegularGrid(29.5, -23.5, 0.0625, 0.0625, 657, 1097)
-    with pytest.raises(InvalidGridError, match="differs from the run's"):
-        source._decode(wrong, "vmax_10m", other)
-
-
-def test_missing_step_is_reported_with_its_file(scenario_mirror, tmp_path):
-    archive = tmp_path / "archive"
-    source = IconD2(f"file://{scenario_mirror}")
-    source.fetch("2026011500", archive, params=["vmax_10m"], steps=[0, 1, 2])
-    with pytest.raises(InvalidDataError, match=r"46 file\(s\) of vmax_10m missing"):
-        source.open("2026011500", archive, params=["vmax_10m"])
 
 
 @pytest.mark.parametrize(

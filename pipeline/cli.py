@@ -89,6 +89,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    from pipeline.sources import make_source
+
+    source = make_source(args.source, _settings(args))
+    params = args.param or None
+    if args.run:
+        status = source.run_status(args.run, params)
+        print(status.describe())
+        return 0 if status.complete else 1
+    print(source.latest_complete_run(params))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipeline import bench
+
+    if args.what == "ingest":
+        bench.bench_ingest(Path(args.mirror), workers=args.workers)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crosswarn", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -105,6 +126,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--archive", type=Path)
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "runs", help="the newest complete run on the server, or the status of --run"
+    )
+    p.add_argument("source")
+    p.add_argument("--run", help="report this run's completeness instead")
+    p.add_argument("--param", action="append", help="variables to require (default: the run's)")
+    p.add_argument("--base-url")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("bench", help="benchmarks, measured side by side; last line is JSON")
+    p.add_argument("what", choices=["ingest"])
+    p.add_argument("--mirror", default=".cache/bench/mirror", help="scenario mirror to (re)use")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("summary", help="print the summary of a run's output directory")
     p.add_argument("directory")

@@ -1,0 +1,61 @@
+"""``crosswarn run`` and ``crosswarn runs`` end to end on a DWD-shaped file mirror."""
+
+from __future__ import annotations
+
+import bz2
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.sources.dwd import IconD2
+from tests.sources.dwd_tree import write_run
+
+RUN = "2026011500"
+
+
+@pytest.fixture
+def mirror(tmp_path, monkeypatch):
+    """A complete ICON-D2 run (3 variables x 49 steps) on a 0.25° grid over the Benelux."""
+    root = tmp_path / "www"
+    source = IconD2(f"file://{root}/weather/nwp")
+    write_run(root, source, RUN, ["vmax_10m", "tot_prec", "t_2m"], list(range(49)))
+    monkeypatch.setenv("CROSSWARN_WORK_DIR", str(tmp_path / "work"))
+    monkeypatch.setenv("CROSSWARN_CACHE_DIR", str(tmp_path / "cache"))
+    return root / "weather" / "nwp"
+
+
+def _run(mirror, tmp_path) -> list[str]:
+    return [
+        "run", "dwd-icon-d2", "--run", RUN, "--base-url", f"file://{mirror}",
+        "--archive", str(tmp_path / "archive"), "--out", str(tmp_path / "out"),
+    ]  # fmt: skip
+
+
+def test_run_end_to_end_then_a_broken_run_exits_non_zero(mirror, tmp_path, capsys):
+    assert main(_run(mirror, tmp_path)) == 0
+    out = tmp_path / "out" / "dwd-icon-d2" / RUN
+    # 10 + s m/s gusts everywhere: 11 m/s (40 km/h) at +1 h up to 58 m/s at +48 h.
+    assert "warning events" in capsys.readouterr().out
+    assert (out / "statistics.nc").exists() and (out / "manifest.json").exists()
+    before = (out / "manifest.json").read_bytes()
+
+    # The same run, with one file on the server corrupt and not yet archived.
+    damaged = next(mirror.rglob("*_2026011500_017_2d_t_2m.grib2.bz2"))
+    damaged.write_bytes(bz2.compress(b"GRIB" + bytes(100)))
+    archived = tmp_path / "archive" / "dwd-icon-d2" / RUN / "t_2m" / damaged.name
+    archived.unlink()
+    assert main(_run(mirror, tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "crosswarn: error:" in err and damaged.name in err
+    assert not archived.exists()
+    assert (out / "manifest.json").read_bytes() == before  # earlier outputs untouched
+
+
+def test_runs_reports_the_latest_complete_run_and_a_pinned_runs_status(mirror, capsys):
+    assert main(["runs", "dwd-icon-d2", "--base-url", f"file://{mirror}"]) == 0
+    assert capsys.readouterr().out.strip() == RUN
+    assert main(["runs", "dwd-icon-d2", "--base-url", f"file://{mirror}", "--run", RUN]) == 0
+    assert "complete (147 files)" in capsys.readouterr().out
+    code = main(["runs", "dwd-icon-d2", "--base-url", f"file://{mirror}", "--run", "2026011503"])
+    assert code == 1
+    assert "147 of 147 files not listed yet" in capsys.readouterr().out

@@ -127,9 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser(
-        "runs", help="the newest complete run on the server, or the status of --run"
-    )
+    p = sub.add_parser("runs", help="the newest complete run on the server, or the status of --run")
     p.add_argument("source")
     p.add_argument("--run", help="report this run's completeness instead")
     p.add_argument("--param", action="append", help="variables to require (default: the run's)")

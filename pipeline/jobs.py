@@ -62,8 +62,15 @@ def statistics(source_id: str, run: str, settings: Settings) -> str:
     for variable in STATISTIC_VARIABLES:
         if variable not in forecast:
             continue
-        stats = region_statistics(forecast[variable], weights, thresholds_for(criteria, variable))
-        stats = stats.rename({"threshold": f"{variable}_threshold"})
+        thresholds = thresholds_for(criteria, variable)
+        stats = region_statistics(
+            forecast[variable],
+            weights,
+            thresholds,
+            stats=("mean", "max", "min", "p90", *(["fraction_above"] if thresholds else [])),
+        )
+        if thresholds:
+            stats = stats.rename({"threshold": f"{variable}_threshold"})
         parts.append(stats.rename({name: f"{variable}_{name}" for name in stats.data_vars}))
     result = xr.merge(parts, combine_attrs="drop")
     result.attrs = {**forecast.attrs, "title": f"crosswarn region statistics, {source_id} {run}"}

@@ -102,6 +102,26 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    from pipeline.aggregate import aggregate
+
+    settings = _settings(args)
+    if args.nuts_mirror:
+        settings = settings.model_copy(update={"nuts_mirror": Path(args.nuts_mirror)})
+    result = aggregate(
+        [Path(f) for f in args.files],
+        args.variable,
+        args.threshold or [],
+        regions=args.regions,
+        out=Path(args.out),
+        settings=settings,
+        nuts_version=args.nuts_version,
+    )
+    sizes = ", ".join(f"{k} {v}" for k, v in result.sizes.items())
+    print(f"{args.out}: {', '.join(result.data_vars)} over {sizes}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from pipeline import bench
 
@@ -133,6 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", help="variables to require (default: the run's)")
     p.add_argument("--base-url")
     p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser(
+        "aggregate", help="region statistics of GRIB or NetCDF files (CSV or NetCDF)"
+    )
+    p.add_argument("files", nargs="+")
+    p.add_argument("--variable", required=True, help="GRIB shortName or NetCDF variable")
+    p.add_argument("--threshold", type=float, action="append", help="repeat for several")
+    p.add_argument("--regions", choices=["emma", "nuts3"], default="emma")
+    p.add_argument("--nuts-version", type=int, choices=[2021, 2024], default=2024)
+    p.add_argument("--nuts-mirror", help="directory with GISCO's NUTS files (default: download)")
+    p.add_argument("--out", required=True, help="OUT.csv or OUT.nc")
+    p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("bench", help="benchmarks, measured side by side; last line is JSON")
     p.add_argument("what", choices=["ingest"])

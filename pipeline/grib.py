@@ -117,6 +117,7 @@ class GribField:
     member: int  # 0 for deterministic runs
     centre: str
     production_status: int  # GRIB2 code table 1.3: 0 operational, 1 test, 2 research ...
+    short_name: str = ""  # eccodes' shortName, e.g. "10u", "max_i10fg"
 
 
 def read_bytes(path: Path) -> bytes:
@@ -232,6 +233,7 @@ def _to_field(handle: int, origin: str) -> GribField:
         member=int(_get(handle, "perturbationNumber", 0) or 0),
         centre=str(_get(handle, "centre", "")),
         production_status=int(_get(handle, "productionStatusOfProcessedData", 0) or 0),
+        short_name=str(_get(handle, "shortName", "")),
     )
 
 

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     out_dir: Path = Field(Path("out"), description="Where warning files and statistics go.")
     work_dir: Path = Field(Path("work"), description="Intermediate products of each run.")
     cache_dir: Path | None = Field(Path(".cache"), description="Cached region weights.")
+    nuts_mirror: Path | None = Field(
+        None, description="A directory holding GISCO's NUTS GeoJSON files, instead of GISCO."
+    )
     regions_dir: Path = Field(DEFAULT_REGIONS_DIR, description="Region registry and criteria.")
     cap_status: Literal["Actual", "Exercise", "Test"] = Field(
         "Actual",

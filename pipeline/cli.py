@@ -127,6 +127,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.what == "ingest":
         bench.bench_ingest(Path(args.mirror), workers=args.workers)
+    elif args.what == "aggregate":
+        bench.bench_aggregate()
     return 0
 
 
@@ -167,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("bench", help="benchmarks, measured side by side; last line is JSON")
-    p.add_argument("what", choices=["ingest"])
+    p.add_argument("what", choices=["ingest", "aggregate"])
     p.add_argument("--mirror", default=".cache/bench/mirror", help="scenario mirror to (re)use")
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_bench)

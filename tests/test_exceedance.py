@@ -227,3 +227,28 @@ def test_mean_agrees_with_exactextract_on_real_icon_d2_winds(shared_data):
 
 
 SPATIAL = ("latitude", "longitude")
+
+
+def test_distributed_cluster_with_worker_processes_gives_identical_result():
+    """A real dask.distributed scheduler over TCP on loopback, two worker processes."""
+    from distributed import Client, LocalCluster
+
+    regions = _regions(a=shapely.box(0.2, 0.3, 2.7, 3.1), b=shapely.box(1, 1, 4, 2))
+    values = np.random.default_rng(2).uniform(0, 40, size=(3, 4, 4, 4)).astype(np.float32)
+    field = xr.DataArray(values, dims=("member", "valid_time", "latitude", "longitude"))
+    weights = build_weights(regions, GRID)
+    stats_of = ("mean", "max", "min", "p90", "fraction_above", "fraction_below")
+    eager = region_statistics(field, weights, [10.0, 30.0], stats=stats_of)
+    lazy = region_statistics(field.chunk({"member": 1, "valid_time": 2}), weights, [10.0, 30.0],
+                             stats=stats_of)  # fmt: skip
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):  # fmt: skip
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        assert len(client.scheduler_info()["workers"]) == 2
+        remote = lazy.compute()
+    xr.testing.assert_identical(eager, remote)

@@ -101,7 +101,10 @@ def region_statistics(
         output_core_dims=core,
         dask="parallelized",
         output_dtypes=[np.float32] * len(stats),
-        dask_gufunc_kwargs={"output_sizes": {"region": n_regions, "threshold": thresholds.size}},
+        dask_gufunc_kwargs={
+            "output_sizes": {"region": n_regions}
+            | ({"threshold": thresholds.size} if any(s in _THRESHOLD_STATS for s in stats) else {})
+        },
     )
     if len(stats) == 1:
         outputs = (outputs,)

@@ -84,6 +84,12 @@ def test_dask_input_gives_identical_result():
     eager = region_statistics(field, weights, [10.0, 30.0])
     lazy = region_statistics(field.chunk({"valid_time": 1, "member": 1}), weights, [10.0, 30.0])
     xr.testing.assert_identical(eager, lazy.compute())
+    # Without thresholds (no fraction statistics), lazily too.
+    chunked = field.chunk({"valid_time": 1})
+    eager = region_statistics(field, weights, stats=["mean", "p90"])
+    xr.testing.assert_identical(
+        eager, region_statistics(chunked, weights, stats=["mean", "p90"]).compute()
+    )
 
 
 def test_weights_agree_with_shapely_intersections_on_the_icon_d2_grid():

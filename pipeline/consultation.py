@@ -9,11 +9,15 @@ two countries, with one country at ``min_level_one_side`` or above and another a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import Field
+
 from pipeline.criteria import LEVELS, LevelName
+from pipeline.errors import ConfigError
 from pipeline.events import Event
 from pipeline.regions import _Frozen, load_yaml_model
 
@@ -21,16 +25,54 @@ from pipeline.regions import _Frozen, load_yaml_model
 class Rule(_Frozen):
     min_level_one_side: LevelName
     min_level_other_side: LevelName
-    merge_gap_hours: int = 1
+
+
+class EventPolicy(_Frozen):
+    merge_gap_hours: int = Field(1, ge=0)
+    material_shift_hours: int = Field(3, ge=1)
+    confirm_runs: dict[LevelName, int] = Field(default_factory=dict)
+
+
+class Area(_Frozen):
+    id: str
+    name: str
+    members: tuple[str, ...] = Field(min_length=2)
+    source: str = Field(min_length=3)
 
 
 class ConsultationConfig(_Frozen):
     version: int
     rule: Rule
+    events: EventPolicy = EventPolicy()
+    areas: tuple[Area, ...] = ()
 
 
-def load_consultation(regions_dir: Path) -> ConsultationConfig:
-    return load_yaml_model(regions_dir / "consultation.yaml", ConsultationConfig)
+def load_consultation(
+    regions_dir: Path, known_regions: set[str] | None = None
+) -> ConsultationConfig:
+    """``consultation.yaml``; area members must be known region ids (when given)."""
+    path = regions_dir / "consultation.yaml"
+    config = load_yaml_model(path, ConsultationConfig)
+    if known_regions is not None:
+        for k, area in enumerate(config.areas):
+            unknown = sorted(set(area.members) - known_regions)
+            if unknown:
+                raise ConfigError(f"{path}: areas[{k}] ({area.id}).members: unknown {unknown}")
+    return config
+
+
+def linked_pairs(
+    neighbours: list[tuple[str, str]], areas: tuple[Area, ...]
+) -> dict[frozenset[str], tuple[str, ...]]:
+    """Region pairs whose events may be linked, and why (``border`` and/or area ids)."""
+    links: dict[frozenset[str], list[str]] = {}
+    for a, b in neighbours:
+        links.setdefault(frozenset((a, b)), []).append("border")
+    for area in areas:
+        for i, a in enumerate(area.members):
+            for b in area.members[i + 1 :]:
+                links.setdefault(frozenset((a, b)), []).append(area.id)
+    return {pair: tuple(why) for pair, why in links.items()}
 
 
 @dataclass(frozen=True)
@@ -44,16 +86,23 @@ class Trigger:
     crisis_cells: tuple[str, ...]
     mismatches: tuple[str, ...]  # human-readable criteria mismatches
     events: tuple[Event, ...]
+    areas: tuple[str, ...] = ()  # cross-border areas linking the regions ("border": adjacency)
 
 
 def find_triggers(
     events: list[Event],
-    neighbours: list[tuple[str, str]],
+    links: dict[frozenset[str], tuple[str, ...]],
     crisis_cell_of: dict[str, str],
     rule: Rule,
+    mismatch_text: Callable[[Event], list[str]] | None = None,
 ) -> list[Trigger]:
-    """Group cross-border overlapping events into triggers (see the module docstring)."""
-    adjacent = {frozenset(pair) for pair in neighbours}
+    """Group cross-border overlapping events into triggers (see the module docstring).
+
+    ``links`` comes from :func:`linked_pairs`; ``mismatch_text`` words an event's criteria
+    mismatches (see :func:`pipeline.criteria.mismatches`).
+    """
+    adjacent = links
+    reasons: dict[int, set[str]] = {}
     parent = list(range(len(events)))
 
     def root(i: int) -> int:
@@ -72,6 +121,8 @@ def find_triggers(
                 and a.overlaps(b)
             ):
                 parent[root(i)] = root(j)
+                reasons.setdefault(i, set()).update(adjacent[frozenset((a.region, b.region))])
+                reasons.setdefault(j, set()).update(adjacent[frozenset((a.region, b.region))])
     groups: dict[int, list[Event]] = {}
     for i, event in enumerate(events):
         groups.setdefault(root(i), []).append(event)
@@ -90,12 +141,18 @@ def find_triggers(
             level >= other_side for c, level in by_country.items() for s in strong if c != s
         ):
             continue
-        triggers.append(_trigger(sorted(group, key=lambda e: e.region), by_country, crisis_cell_of))
+        members = sorted(group, key=lambda e: e.region)
+        why = sorted({r for i, e in enumerate(events) if e in group for r in reasons.get(i, ())})
+        triggers.append(_trigger(members, by_country, crisis_cell_of, mismatch_text, tuple(why)))
     return sorted(triggers, key=lambda t: (t.start, t.id))
 
 
 def _trigger(
-    group: list[Event], by_country: dict[str, int], crisis_cell_of: dict[str, str]
+    group: list[Event],
+    by_country: dict[str, int],
+    crisis_cell_of: dict[str, str],
+    mismatch_text: Callable[[Event], list[str]] | None,
+    areas: tuple[str, ...],
 ) -> Trigger:
     hazard = group[0].hazard
     start = min(e.onset for e in group)
@@ -103,6 +160,9 @@ def _trigger(
     digest = hashlib.sha256(f"{hazard}|{start.isoformat()}|{sorted(regions)}".encode())
     mismatches = []
     for event in group:
+        if mismatch_text is not None:
+            mismatches += [f"{event.region}: {text}" for text in mismatch_text(event)]
+            continue
         for country, level in sorted(event.levels_by_criteria.items()):
             if country in by_country and country != event.country and level != event.peak_level:
                 mismatches.append(
@@ -119,4 +179,5 @@ def _trigger(
         crisis_cells=tuple(sorted({crisis_cell_of[e.region] for e in group})),
         mismatches=tuple(mismatches),
         events=tuple(group),
+        areas=areas,
     )

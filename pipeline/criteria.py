@@ -1,17 +1,26 @@
 """National warning criteria as data, and the warning level of each region under each of them.
 
 Every region is assessed with every authority's criteria; its *own* level is the one under its
-country's authority. Levels: 0 none, 1 yellow, 2 orange, 3 red (MeteoAlarm colours).
+country's authority, and the levels under its neighbours' authorities show the criteria
+mismatches crisis cells discuss in a cross-border call. Levels: 0 none, 1 yellow, 2 orange,
+3 red (MeteoAlarm colours).
+
+A level is reached at a valid time when
+
+- the lead time (valid time minus the run's reference time) is at most ``max_lead_hours``, and
+- the share of the region's area at or beyond the threshold is at least ``min_area_fraction``
+  -- in a deterministic run, or in at least ``min_probability`` of the ensemble members.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import xarray as xr
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipeline.errors import ConfigError
 from pipeline.regions import Country, _Frozen, load_yaml_model
@@ -20,19 +29,44 @@ LEVELS = ("none", "yellow", "orange", "red")
 LevelName = Literal["yellow", "orange", "red"]
 UNIT_TO_CANONICAL = {"km/h": 1 / 3.6, "m/s": 1.0, "mm": 1.0, "degC": 1.0}
 
+#: Each hazard crosswarn assesses, the canonical variable it reads and in which direction.
+HAZARDS: dict[str, tuple[str, Literal["above", "below"]]] = {
+    "wind": ("wind_gust", "above"),
+    "rain_1h": ("precipitation_1h", "above"),
+    "rain_6h": ("precipitation_6h", "above"),
+    "rain_12h": ("precipitation_12h", "above"),
+    "rain_24h": ("precipitation_24h", "above"),
+    "rain_48h": ("precipitation_48h", "above"),
+    "rain_72h": ("precipitation_72h", "above"),
+    "heat": ("air_temperature", "above"),
+    "cold": ("air_temperature", "below"),
+}
+Hazard = Literal["wind", "rain_1h", "rain_6h", "rain_12h", "rain_24h", "rain_48h", "rain_72h",
+                 "heat", "cold"]  # fmt: skip
+#: MeteoAlarm awareness types (CAP parameter awareness_type) of each hazard.
+AWARENESS_TYPE = {
+    "wind": "1; Wind",
+    **{f"rain_{n}h": "10; Rain" for n in (1, 6, 12, 24, 48, 72)},
+    "heat": "5; High-Temperature",
+    "cold": "6; Low-Temperature",
+}
+
 
 class LevelCriterion(_Frozen):
     threshold: float
     min_area_fraction: float = Field(gt=0, le=1)
     min_probability: float = Field(0.5, gt=0, le=1)
+    max_lead_hours: int | None = Field(None, gt=0)
     source: str = Field(min_length=3)
     secondary: bool
 
 
 class HazardCriteria(_Frozen):
-    variable: Literal["wind_gust", "precipitation_1h", "air_temperature"]
+    variable: str
+    direction: Literal["above", "below"] = "above"
     unit: Literal["km/h", "m/s", "mm", "degC"]
-    levels: dict[LevelName, LevelCriterion]
+    levels: dict[LevelName, LevelCriterion] = Field(min_length=1)
+    notes: str = ""
 
     def threshold(self, level: LevelName) -> float:
         """Threshold of ``level`` in the canonical unit of the variable."""
@@ -42,8 +76,30 @@ class HazardCriteria(_Frozen):
 class AuthorityCriteria(_Frozen):
     authority: str
     country: Country
-    hazards: dict[Literal["wind"], HazardCriteria]
+    level_mapping: str = Field(
+        "yellow, orange and red as published", description="How the authority's levels map."
+    )
+    hazards: dict[Hazard, HazardCriteria]
+    not_assessed: dict[str, str] = Field(
+        default_factory=dict, description="Hazards left out, with the reason."
+    )
     notes: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AuthorityCriteria:
+        for hazard, table in self.hazards.items():
+            variable, direction = HAZARDS[hazard]
+            if table.variable != variable or table.direction != direction:
+                raise ValueError(
+                    f"hazards.{hazard}: must read {variable} ({direction}), "
+                    f"not {table.variable} ({table.direction})"
+                )
+            thresholds = [table.levels[n].threshold for n in LEVELS[1:] if n in table.levels]
+            ordered = sorted(thresholds, reverse=direction == "below")
+            if thresholds != ordered:
+                word = "rise" if direction == "above" else "fall"
+                raise ValueError(f"hazards.{hazard}.levels: thresholds must {word} with level")
+        return self
 
 
 def load_criteria(regions_dir: Path) -> dict[str, AuthorityCriteria]:
@@ -54,61 +110,86 @@ def load_criteria(regions_dir: Path) -> dict[str, AuthorityCriteria]:
     by_country: dict[str, AuthorityCriteria] = {}
     for path in files:
         criteria = load_yaml_model(path, AuthorityCriteria)
-        for hazard, table in criteria.hazards.items():
-            thresholds = [
-                table.levels[name].threshold for name in LEVELS[1:] if name in table.levels
-            ]
-            if thresholds != sorted(thresholds):
-                raise ConfigError(
-                    f"{path}: hazards.{hazard}.levels: thresholds must rise with level"
-                )
         if criteria.country in by_country:
             raise ConfigError(f"{path}: a second criteria file for country {criteria.country}")
         by_country[criteria.country] = criteria
     return by_country
 
 
-def thresholds_for(criteria: dict[str, AuthorityCriteria], variable: str) -> list[float]:
+def hazards_of(criteria: dict[str, AuthorityCriteria]) -> list[str]:
+    """Hazards that at least one authority assesses, in :data:`HAZARDS` order."""
+    used = {h for authority in criteria.values() for h in authority.hazards}
+    return [h for h in HAZARDS if h in used]
+
+
+def thresholds_for(
+    criteria: dict[str, AuthorityCriteria], variable: str, direction: str | None = None
+) -> list[float]:
     """Every threshold (canonical unit) that some authority applies to ``variable``."""
     return sorted(
         {
             table.threshold(level)
             for authority in criteria.values()
             for table in authority.hazards.values()
-            if table.variable == variable
+            if table.variable == variable and direction in (None, table.direction)
             for level in table.levels
         }
     )
 
 
 def assess_levels(
-    statistics: xr.Dataset, criteria: dict[str, AuthorityCriteria], hazard: str
+    statistics: xr.Dataset,
+    criteria: dict[str, AuthorityCriteria],
+    hazard: str,
+    *,
+    reference_time: datetime,
 ) -> xr.DataArray:
-    """Warning level per (region, valid_time, authority country) for one hazard.
+    """Warning level per (region, valid_time, criteria country) for one hazard.
 
-    A level is reached when the share of the region's area at or above its threshold is at least
-    ``min_area_fraction`` -- in one deterministic run, or in at least ``min_probability`` of the
-    ensemble members. The result is the highest level reached (0 when none).
+    ``statistics`` holds ``fraction_above`` or ``fraction_below`` (region, valid_time, member,
+    threshold) of the hazard's variable. The result is the highest level reached (0: none).
     """
+    _, direction = HAZARDS[hazard]
+    fractions = statistics[f"fraction_{direction}"]
+    lead = (
+        statistics["valid_time"] - np.datetime64(reference_time.replace(tzinfo=None), "ns")
+    ) / np.timedelta64(1, "h")
     countries = sorted(criteria)
     levels = []
     for country in countries:
         table = criteria[country].hazards.get(hazard)
-        level = xr.zeros_like(statistics["mean"].isel(member=0, drop=True), dtype=np.int8)
+        level = xr.zeros_like(fractions.isel(member=0, threshold=0, drop=True), dtype=np.int8)
         if table is not None:
             for rank, name in enumerate(LEVELS[1:], start=1):
                 if name not in table.levels:
                     continue
                 rule = table.levels[name]
-                fraction = statistics["fraction_above"].sel(
+                fraction = fractions.sel(
                     threshold=table.threshold(name), method="nearest", tolerance=1e-6
                 )
-                reached = (fraction >= rule.min_area_fraction).mean("member") >= (
-                    rule.min_probability if fraction.sizes["member"] > 1 else 1.0
-                )
+                share = (fraction >= rule.min_area_fraction).mean("member")
+                reached = share >= (rule.min_probability if fraction.sizes["member"] > 1 else 1.0)
+                if rule.max_lead_hours is not None:
+                    reached = reached & (lead <= rule.max_lead_hours)
                 level = xr.where(reached, np.int8(rank), level)
         levels.append(level.drop_vars("threshold", errors="ignore"))
     result = xr.concat(levels, dim=xr.DataArray(countries, dims="criteria", name="criteria"))
     result.name = "level"
     result.attrs = {"flag_values": [0, 1, 2, 3], "flag_meanings": " ".join(LEVELS)}
-    return result.astype(np.int8)
+    return result.astype(np.int8).transpose("region", "valid_time", "criteria")
+
+
+def mismatches(
+    own_country: str,
+    levels_by_criteria: dict[str, int],
+    neighbour_countries: set[str],
+    criteria: dict[str, AuthorityCriteria],
+) -> list[str]:
+    """Where a neighbour's criteria give another level than the region's own, in words."""
+    own = levels_by_criteria.get(own_country, 0)
+    return [
+        f"{LEVELS[own]} under {criteria[own_country].authority} criteria, "
+        f"{LEVELS[level]} under {criteria[country].authority} criteria"
+        for country, level in sorted(levels_by_criteria.items())
+        if country in neighbour_countries and country != own_country and level != own
+    ]

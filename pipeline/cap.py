@@ -16,6 +16,7 @@ from importlib import resources
 import shapely
 from lxml import etree
 
+from pipeline.criteria import AWARENESS_TYPE
 from pipeline.errors import CapValidationError
 from pipeline.events import Event
 from pipeline.texts import language_tag, warning_texts
@@ -23,7 +24,6 @@ from pipeline.texts import language_tag, warning_texts
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SEVERITY = {1: "Moderate", 2: "Severe", 3: "Extreme"}
 AWARENESS_LEVEL = {1: "2; yellow; Moderate", 2: "3; orange; Severe", 3: "4; red; Extreme"}
-AWARENESS_TYPE = {"wind": "1; Wind", "rain": "10; Rain"}
 MAX_POLYGON_VERTICES = 100
 
 
@@ -93,10 +93,18 @@ def render_cap(
     geometry,
     languages: tuple[str, ...],
     msg_type: str = "Alert",
+    message_id: str | None = None,
+    references: str = "",
+    level: int | None = None,
 ) -> bytes:
-    """The CAP 1.2 XML of one warning event."""
+    """The CAP 1.2 XML of one warning event.
+
+    ``message_id``, ``msg_type`` and ``references`` come from the ledger; ``level`` is the level
+    to publish (the ledger may hold one back until runs agree), by default the event's peak.
+    """
+    level = event.peak_level if level is None else level
     alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
-    _sub(alert, "identifier", identifier(context, event))
+    _sub(alert, "identifier", message_id or identifier(context, event))
     _sub(alert, "sender", context.sender)
     _sub(alert, "sent", cap_time(context.sent))
     _sub(alert, "status", context.status)
@@ -104,17 +112,19 @@ def render_cap(
     _sub(alert, "source", f"crosswarn {context.source_id} run {context.run}")
     _sub(alert, "scope", "Public")
     _sub(alert, "note", context.attribution)
+    if references:
+        _sub(alert, "references", references)
     polygons = cap_polygons(geometry)
     exercise = context.status != "Actual"
     for language in dict.fromkeys((*languages, "en")):
         texts = warning_texts(
             language,
             hazard=event.hazard,
-            level=event.peak_level,
+            level=level,
             area=area_name,
             onset=event.onset,
             expiry=event.expiry,
-            peak_kmh=event.peak_value * 3.6,
+            peak_value=event.peak_value,
             peak_time=event.peak_time,
             model=context.model,
             run=context.run,
@@ -125,9 +135,9 @@ def render_cap(
         _sub(info, "language", language_tag(language, event.country))
         _sub(info, "category", "Met")
         _sub(info, "event", texts["event"])
-        _sub(info, "responseType", "Monitor" if event.peak_level == 1 else "Prepare")
+        _sub(info, "responseType", "Monitor" if level == 1 else "Prepare")
         _sub(info, "urgency", _urgency(event.onset, context.sent))
-        _sub(info, "severity", SEVERITY[event.peak_level])
+        _sub(info, "severity", SEVERITY[level])
         _sub(info, "certainty", "Likely")
         _sub(info, "onset", cap_time(event.onset))
         _sub(info, "expires", cap_time(event.expiry))
@@ -136,7 +146,7 @@ def render_cap(
         _sub(info, "description", texts["description"])
         _sub(info, "instruction", texts["instruction"])
         for name, value in (
-            ("awareness_level", AWARENESS_LEVEL[event.peak_level]),
+            ("awareness_level", AWARENESS_LEVEL[level]),
             ("awareness_type", AWARENESS_TYPE[event.hazard]),
         ):
             parameter = _sub(info, "parameter")

@@ -26,7 +26,7 @@ class Event:
     expiry: datetime
     peak_level: int
     peak_time: datetime
-    peak_value: float  # regional maximum at the peak, in the variable's canonical unit
+    peak_value: float  # regional extreme (max; min for cold) in the variable's canonical unit
     timeline: tuple[tuple[str, int], ...]  # (ISO valid time, own level)
     levels_by_criteria: dict[str, int] = field(default_factory=dict)  # peak level per authority
 
@@ -49,12 +49,15 @@ def find_events(
     hazard: str,
     *,
     merge_gap_hours: int = 1,
+    extreme: str = "max",
 ) -> list[Event]:
     """Events from a level cube (region, valid_time, criteria).
 
     Runs of hours at or above yellow under the region's own criteria become events; runs separated
-    by at most ``merge_gap_hours`` quiet hours merge into one.
+    by at most ``merge_gap_hours`` quiet hours merge into one. ``regional_max`` holds the regional
+    extreme per valid time (the minimum, with ``extreme="min"``, for cold).
     """
+    pick = np.nanmax if extreme == "max" else np.nanmin
     times = levels["valid_time"].to_numpy()
     events = []
     for region in levels["region"].to_numpy():
@@ -74,7 +77,7 @@ def find_events(
                     expiry=_to_datetime(times[stop - 1]),
                     peak_level=int(own[peak]),
                     peak_time=_to_datetime(times[peak]),
-                    peak_value=float(np.nanmax(peak_values[window])),
+                    peak_value=float(pick(peak_values[window])),
                     timeline=tuple(
                         (_to_datetime(times[i]).isoformat(), int(own[i]))
                         for i in range(start, stop)

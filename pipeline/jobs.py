@@ -10,16 +10,25 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import timedelta
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import xarray as xr
 
-from pipeline.cap import AlertContext, identifier, render_cap, validate_cap
-from pipeline.consultation import Trigger, find_triggers, load_consultation
-from pipeline.criteria import LEVELS, assess_levels, load_criteria, thresholds_for
+from pipeline.cap import AlertContext, render_cap, validate_cap
+from pipeline.consultation import Trigger, find_triggers, linked_pairs, load_consultation
+from pipeline.criteria import (
+    HAZARDS,
+    LEVELS,
+    assess_levels,
+    hazards_of,
+    load_criteria,
+    mismatches,
+    thresholds_for,
+)
 from pipeline.events import event_from_dict, event_to_dict, find_events
 from pipeline.exceedance import region_statistics
 from pipeline.publish import StagedOutput, write_json_atomic
@@ -37,7 +46,6 @@ STATISTIC_VARIABLES = (
     *(f"precipitation_{n}h" for n in PRECIPITATION_WINDOWS),
     "air_temperature",
 )
-HAZARD_VARIABLES = {"wind": "wind_gust"}
 
 
 def work_dir(settings: Settings, source_id: str, run: str) -> Path:
@@ -62,14 +70,14 @@ def statistics(source_id: str, run: str, settings: Settings) -> str:
     for variable in STATISTIC_VARIABLES:
         if variable not in forecast:
             continue
-        thresholds = thresholds_for(criteria, variable)
+        above = thresholds_for(criteria, variable, "above")
+        below = thresholds_for(criteria, variable, "below")
+        wanted = ["mean", "max", "min", "p90"]
+        wanted += (["fraction_above"] if above else []) + (["fraction_below"] if below else [])
         stats = region_statistics(
-            forecast[variable],
-            weights,
-            thresholds,
-            stats=("mean", "max", "min", "p90", *(["fraction_above"] if thresholds else [])),
+            forecast[variable], weights, sorted({*above, *below}), stats=wanted
         )
-        if thresholds:
+        if "threshold" in stats.dims:
             stats = stats.rename({"threshold": f"{variable}_threshold"})
         parts.append(stats.rename({name: f"{variable}_{name}" for name in stats.data_vars}))
     result = xr.merge(parts, combine_attrs="drop")
@@ -85,43 +93,75 @@ def statistics(source_id: str, run: str, settings: Settings) -> str:
 
 
 def assess(source_id: str, run: str, settings: Settings) -> str:
-    """Levels under every authority, events under each region's own, consultation triggers."""
+    """Levels under every authority, events under each region's own criteria, criteria
+    mismatches, consultation triggers, and the ledger's decision of what to send."""
+    source_cls = get_source(source_id)
     regions = load_regions(settings.regions_dir)
     criteria = load_criteria(settings.regions_dir)
-    consultation = load_consultation(settings.regions_dir)
+    consultation = load_consultation(settings.regions_dir, set(regions.index))
     countries = regions["country"].to_dict()
+    neighbours = cross_border_neighbours(regions)
+    links = linked_pairs(neighbours, consultation.areas)
+    neighbour_countries: dict[str, set[str]] = {}
+    for pair in links:
+        a, b = sorted(pair)
+        neighbour_countries.setdefault(a, set()).add(countries[b])
+        neighbour_countries.setdefault(b, set()).add(countries[a])
+    reference = parse_run(run, cycle_hours=source_cls.cycle_hours, source_id=source_id)
     stats_path = work_dir(settings, source_id, run) / "statistics.nc"
     with xr.open_dataset(stats_path, engine="netcdf4") as stats:
         stats = stats.load()
     events, level_summary = [], {}
-    for hazard, variable in HAZARD_VARIABLES.items():
+    for hazard in hazards_of(criteria):
+        variable, direction = HAZARDS[hazard]
+        name = f"{variable}_fraction_{direction}"
+        if name not in stats:
+            continue  # this source does not provide the variable
         view = xr.Dataset(
-            {
-                "mean": stats[f"{variable}_mean"],
-                "fraction_above": stats[f"{variable}_fraction_above"].rename(
-                    {f"{variable}_threshold": "threshold"}
-                ),
-            }
+            {f"fraction_{direction}": stats[name].rename({f"{variable}_threshold": "threshold"})}
         )
-        levels = assess_levels(view, criteria, hazard)
+        levels = assess_levels(view, criteria, hazard, reference_time=reference)
+        extreme = "min" if direction == "below" else "max"
+        regional = stats[f"{variable}_{extreme}"]
+        regional = regional.min("member") if extreme == "min" else regional.max("member")
         events += find_events(
             levels,
-            stats[f"{variable}_max"].max("member"),
+            regional,
             countries,
             hazard,
-            merge_gap_hours=consultation.rule.merge_gap_hours,
+            merge_gap_hours=consultation.events.merge_gap_hours,
+            extreme=extreme,
         )
         peak = levels.max("valid_time")
         level_summary[hazard] = {
             region: {str(c): int(peak.sel(region=region, criteria=c)) for c in peak.criteria.values}
             for region in map(str, peak.region.values)
         }
+
+    def mismatch_text(event) -> list[str]:
+        return mismatches(
+            event.country,
+            event.levels_by_criteria,
+            neighbour_countries.get(event.region, set()),
+            criteria,
+        )
+
     triggers = find_triggers(
-        events,
-        cross_border_neighbours(regions),
-        regions["crisis_cell"].to_dict(),
-        consultation.rule,
+        events, links, regions["crisis_cell"].to_dict(), consultation.rule, mismatch_text
     )
+    ledger = settings.ledger()
+    try:
+        decisions = ledger.record_run(
+            source_id,
+            run,
+            reference_time=reference,
+            sent=reference + timedelta(minutes=source_cls.publication_delay_minutes),
+            events=events,
+            triggers=triggers,
+            policy=consultation.events,
+        )
+    finally:
+        ledger.close()
     target = work_dir(settings, source_id, run) / "assessment.json"
     write_json_atomic(
         target,
@@ -130,8 +170,11 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             "run": run,
             "production_status": int(stats.attrs.get("production_status", 0)),
             "levels": level_summary,
-            "events": [event_to_dict(e) for e in events],
+            "events": [
+                event_to_dict(e) | {"criteria_mismatches": mismatch_text(e)} for e in events
+            ],
             "triggers": [_trigger_to_dict(t) for t in triggers],
+            "decisions": [asdict(d) for d in decisions],
         },
     )
     return str(target)
@@ -147,6 +190,7 @@ def _trigger_to_dict(trigger: Trigger) -> dict:
         "levels_by_country": {c: LEVELS[level] for c, level in trigger.levels_by_country.items()},
         "crisis_cells": list(trigger.crisis_cells),
         "criteria_mismatches": list(trigger.mismatches),
+        "areas": list(trigger.areas),
     }
 
 
@@ -164,21 +208,21 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     criteria = load_criteria(settings.regions_dir)
     cells = load_crisis_cells(settings.regions_dir)
     assessment = json.loads((work_dir(settings, source_id, run) / "assessment.json").read_text())
-    events = [event_from_dict(e) for e in assessment["events"]]
-    # Messages are dated when the run is published, not when this task happens to run, so that
-    # a rerun writes identical files.
-    reference = parse_run(run, cycle_hours=source_cls.cycle_hours, source_id=source_id)
+    # Messages are dated by the ledger from the run (published time), never by the clock, so
+    # that a rerun writes identical files.
     status = cap_status(settings, assessment["production_status"])
     final = settings.out_dir / source_id / run
     written = []
+    decisions = [d for d in assessment["decisions"] if d["kind"] == "warning"]
     with StagedOutput(final) as staged:
-        for event in events:
+        for decision in decisions:
+            event = event_from_dict(decision["data"])
             region = regions.loc[event.region]
             context = AlertContext(
                 sender=settings.cap_sender,
                 oid_prefix=settings.cap_oid_prefix,
                 status=status,
-                sent=reference + timedelta(minutes=source_cls.publication_delay_minutes),
+                sent=datetime.fromisoformat(decision["sent"]),
                 source_id=source_id,
                 model=source_cls.model_name,
                 run=run,
@@ -191,8 +235,12 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
                 area_name=region["name"],
                 geometry=region.geometry,
                 languages=tuple(region["languages"]),
+                msg_type=decision["msg_type"],
+                message_id=decision["identifier"],
+                references=decision["references"],
+                level=decision["level"],
             )
-            name = f"cap/{identifier(context, event)}.xml"
+            name = f"cap/{decision['identifier']}.xml"
             validate_cap(xml, name=name)
             written.append(staged.write(name, xml))
         staged.write("warnings.geojson", _warnings_geojson(regions, assessment, status).encode())

@@ -21,10 +21,12 @@ The scenario is a winter windstorm of the Eunice/Ciarán kind, run ``2026011500`
 - **Temperature** (``t_2m``). 9 °C at 50 N falling 0.6 K per degree northwards, 2 K warmer in
   the warm sector and 4 K colder behind the front; in K, as DWD writes it.
 
-Expected outcome under each country's criteria: red in the Netherlands and the German districts
-along the Dutch border, orange in northern Belgium, yellow in Luxembourg, and no warning in the
-southern French border departments; one joint consultation along the NL-DE, BE-NL and BE-LU
-borders.
+Expected outcome under each country's criteria: red in the German districts along the Dutch
+border; orange over the Dutch mainland (the gusts there reach code-red strength, but KNMI issues
+code red at most 12 h ahead and the storm arrives after +14 h; only coastal waters it reaches
+sooner turn red); orange in northern Belgium, yellow in
+Luxembourg, and no warning in the southern French border departments; one joint consultation
+along the NL-DE, BE-NL and BE-LU borders.
 
 The GRIB2 files carry DWD's keys (centre ``edzw``, local tables version 1, generating process 11,
 the ICON-D2 0.02° grid of 746 x 1215 points, simple packing with 16 bits) except one:

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         None, description="A directory holding GISCO's NUTS GeoJSON files, instead of GISCO."
     )
     regions_dir: Path = Field(DEFAULT_REGIONS_DIR, description="Region registry and criteria.")
+    ledger_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the warning ledger (PostgreSQL in deployment); "
+        "default: SQLite at {work_dir}/ledger.sqlite.",
+    )
     cap_status: Literal["Actual", "Exercise", "Test"] = Field(
         "Actual",
         description="CAP status for real forecasts. Scenario data is never published as Actual.",
@@ -46,5 +51,15 @@ class Settings(BaseSettings):
         "2.49.0.0.0.0.CROSSWARN",
         description="WMO OID-style prefix of CAP identifiers; set the issuing authority's OID.",
     )
+
+    def ledger(self):
+        """The warning ledger these settings point at."""
+        from pipeline.ledger import Ledger
+
+        url = self.ledger_url or f"sqlite:///{(self.work_dir / 'ledger.sqlite').resolve()}"
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return Ledger(url, sender=self.cap_sender, oid_prefix=self.cap_oid_prefix)
+
     download_workers: int = Field(4, ge=1, le=32)
     decode_workers: int = Field(2, ge=1, le=32)

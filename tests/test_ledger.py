@@ -24,7 +24,8 @@ SENDER = "crosswarn@example.org"
 PREFIX = "2.49.0.0.0.0.CROSSWARN"
 POLICY = EventPolicy(merge_gap_hours=1, material_shift_hours=3)
 PG_URL = os.environ.get(
-    "CROSSWARN_TEST_POSTGRES_URL", "postgresql+psycopg:///postgres?host=/var/run/postgresql"
+    "CROSSWARN_TEST_POSTGRES_URL",
+    "postgresql+pg8000://root@/postgres?unix_sock=/var/run/postgresql/.s.PGSQL.5432",
 )
 
 

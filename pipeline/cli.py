@@ -63,6 +63,8 @@ def print_summary(directory: Path) -> None:
                 f"    {country:4} {counts['none']:>6} {counts['yellow']:>7} "
                 f"{counts['orange']:>7} {counts['red']:>5}"
             )
+    sent = ", ".join(f"{n} {kind}" for kind, n in summary.get("messages", {}).items())
+    print(f"\n  messages decided by the ledger: {sent}")
     print(f"\n  joint-consultation triggers: {len(summary['triggers'])}")
     for trigger in summary["triggers"]:
         levels = ", ".join(f"{c} {lvl}" for c, lvl in trigger["countries"].items())

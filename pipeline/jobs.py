@@ -316,6 +316,10 @@ def summarise(assessment: dict, regions: gpd.GeoDataFrame) -> dict:
         "run": assessment["run"],
         "regions_per_level": counts,
         "events": len(assessment["events"]),
+        "messages": {
+            kind: sum(1 for d in assessment["decisions"] if d["msg_type"] == kind)
+            for kind in ("Alert", "Update", "Cancel")
+        },
         "triggers": [
             {
                 "id": t["id"],

@@ -16,10 +16,10 @@ from importlib import resources
 import shapely
 from lxml import etree
 
-from pipeline.criteria import AWARENESS_TYPE
+from pipeline.criteria import AWARENESS_TYPE, LEVELS
 from pipeline.errors import CapValidationError
 from pipeline.events import Event
-from pipeline.texts import language_tag, warning_texts
+from pipeline.texts import LANGUAGE_TAGS, language_tag, trigger_texts, warning_texts
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SEVERITY = {1: "Moderate", 2: "Severe", 3: "Extreme"}
@@ -59,6 +59,14 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._El
     if text is not None:
         element.text = text
     return element
+
+
+def certainty(probability: float | None) -> str:
+    """CAP certainty: ensemble probability > 50 % is Likely, else Possible; deterministic runs
+    are Likely (the model's best estimate, not an observation)."""
+    if probability is None:
+        return "Likely"
+    return "Likely" if probability > 0.5 else "Possible"
 
 
 def _urgency(onset: datetime, sent: datetime) -> str:
@@ -138,7 +146,7 @@ def render_cap(
         _sub(info, "responseType", "Monitor" if level == 1 else "Prepare")
         _sub(info, "urgency", _urgency(event.onset, context.sent))
         _sub(info, "severity", SEVERITY[level])
-        _sub(info, "certainty", "Likely")
+        _sub(info, "certainty", certainty(event.probability))
         _sub(info, "onset", cap_time(event.onset))
         _sub(info, "expires", cap_time(event.expiry))
         _sub(info, "senderName", "crosswarn")
@@ -160,6 +168,142 @@ def render_cap(
         _sub(geocode, "valueName", "EMMA_ID")
         _sub(geocode, "value", event.region)
     return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def render_trigger_cap(
+    trigger: dict,
+    context: AlertContext,
+    *,
+    regions,
+    addresses: list[str],
+    cell_names: list[str],
+    languages: tuple[str, ...],
+    msg_type: str,
+    message_id: str,
+    references: str = "",
+    authorities: dict[str, str] | None = None,
+) -> bytes:
+    """A joint-consultation trigger as CAP: scope Restricted, addressed to the crisis cells.
+
+    ``trigger`` is the ledger's trigger data (levels as colour names); ``regions`` the region
+    table (names and geometries of the regions it covers).
+    """
+    authorities = authorities or {}
+    levels = {c: LEVELS.index(v) for c, v in trigger["levels_by_country"].items()}
+    level = max(levels.values(), default=1) or 1
+    start = datetime.fromisoformat(trigger["start"])
+    end = datetime.fromisoformat(trigger["end"])
+    alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
+    _sub(alert, "identifier", message_id)
+    _sub(alert, "sender", context.sender)
+    _sub(alert, "sent", cap_time(context.sent))
+    _sub(alert, "status", context.status)
+    _sub(alert, "msgType", msg_type)
+    _sub(alert, "source", f"crosswarn {context.source_id} run {context.run}")
+    _sub(alert, "scope", "Restricted")
+    _sub(alert, "restriction", "For the crisis cells convened to the joint consultation only.")
+    _sub(alert, "addresses", " ".join(f'"{a}"' if " " in a else a for a in addresses))
+    _sub(alert, "note", f"{context.attribution}. Trigger {trigger['id']}.")
+    if references:
+        _sub(alert, "references", references)
+    exercise = context.status != "Actual"
+    for language in dict.fromkeys((*languages, "en")):
+        texts = trigger_texts(
+            language,
+            hazard=trigger["hazard"],
+            levels_by_country=trigger["levels_by_country"],
+            start=start,
+            end=end,
+            cells=cell_names,
+            mismatches=list(trigger.get("criteria_mismatches", [])),
+            authorities=authorities,
+            exercise=exercise,
+        )
+        info = _sub(alert, "info")
+        _sub(info, "language", LANGUAGE_TAGS[language])
+        _sub(info, "category", "Met")
+        _sub(info, "event", texts["event"])
+        _sub(info, "responseType", "Prepare" if msg_type != "Cancel" else "AllClear")
+        _sub(info, "urgency", _urgency(start, context.sent))
+        _sub(info, "severity", SEVERITY[level])
+        _sub(info, "certainty", "Likely")
+        _sub(info, "onset", cap_time(start))
+        _sub(info, "expires", cap_time(end))
+        _sub(info, "senderName", "crosswarn")
+        _sub(info, "headline", texts["headline"])
+        _sub(info, "description", texts["description"])
+        _sub(info, "instruction", texts["instruction"])
+        for name, value in (
+            ("awareness_level", AWARENESS_LEVEL[level]),
+            ("awareness_type", AWARENESS_TYPE[trigger["hazard"]]),
+            ("crosswarn_trigger", trigger["id"]),
+        ):
+            parameter = _sub(info, "parameter")
+            _sub(parameter, "valueName", name)
+            _sub(parameter, "value", value)
+        for region_id in sorted(trigger["regions"]):
+            region = regions.loc[region_id]
+            area = _sub(info, "area")
+            _sub(area, "areaDesc", f"{region['name']} ({trigger['regions'][region_id]})")
+            for polygon in cap_polygons(region.geometry)[:1]:
+                _sub(area, "polygon", polygon)
+            geocode = _sub(area, "geocode")
+            _sub(geocode, "valueName", "EMMA_ID")
+            _sub(geocode, "value", region_id)
+    return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def read_cap(xml: bytes) -> dict:
+    """A CAP 1.1/1.2 message as a plain dict (any sender's; used on real DWD alerts too)."""
+    root = etree.fromstring(xml)
+    ns = {"c": root.nsmap.get(None, CAP_NS)}
+
+    def text(element, tag: str) -> str | None:
+        return element.findtext(f"c:{tag}", namespaces=ns)
+
+    def pairs(element, tag: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for item in element.findall(f"c:{tag}", ns):
+            out.setdefault(text(item, "valueName"), []).append(text(item, "value"))
+        return out
+
+    return {
+        **{
+            k: text(root, k) for k in ("identifier", "sender", "sent", "status", "msgType", "scope")
+        },
+        "references": (text(root, "references") or "").split(),
+        "addresses": (text(root, "addresses") or "").split(),
+        "info": [
+            {
+                **{
+                    k: text(info, k)
+                    for k in (
+                        "language",
+                        "event",
+                        "urgency",
+                        "severity",
+                        "certainty",
+                        "onset",
+                        "expires",
+                        "headline",
+                        "description",
+                        "instruction",
+                    )
+                },
+                "parameters": pairs(info, "parameter"),
+                "event_codes": pairs(info, "eventCode"),
+                "areas": [
+                    {
+                        "description": text(area, "areaDesc"),
+                        "polygons": [p.text for p in area.findall("c:polygon", ns)],
+                        "geocodes": pairs(area, "geocode"),
+                    }
+                    for area in info.findall("c:area", ns)
+                ],
+            }
+            for info in root.findall("c:info", ns)
+        ],
+    }
 
 
 @functools.cache
@@ -215,6 +359,24 @@ def _profile_problems(document: etree._Element) -> list[str]:
                 pairs = polygon.text.split()
                 if pairs[0] != pairs[-1] or len(pairs) < 4:
                     problems.append(f"info[{language}]: a polygon is not a closed ring")
+    msg_type = document.findtext("c:msgType", namespaces=ns)
+    references = (document.findtext("c:references", namespaces=ns) or "").split()
+    if msg_type in ("Update", "Cancel") and not references:
+        problems.append(f"a {msg_type} needs <references> to the messages it updates")
+    for reference in references:
+        parts = reference.split(",")
+        try:
+            datetime.fromisoformat(parts[2])
+            valid = len(parts) == 3 and all(parts)
+        except (IndexError, ValueError):
+            valid = False
+        if not valid:
+            problems.append(f"reference {reference!r} is not sender,identifier,sent")
+    if document.findtext("c:scope", namespaces=ns) == "Restricted":
+        if not document.findtext("c:restriction", namespaces=ns):
+            problems.append("a Restricted alert needs a <restriction>")
+        if not document.findtext("c:addresses", namespaces=ns):
+            problems.append("a Restricted crosswarn alert names its receivers in <addresses>")
     languages = [i.findtext("c:language", namespaces=ns) for i in infos]
     if len(set(languages)) != len(languages):
         problems.append(f"duplicate <info> languages {languages}")

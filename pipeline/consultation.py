@@ -84,7 +84,8 @@ class Trigger:
     regions: dict[str, int]  # region id -> own peak level
     levels_by_country: dict[str, int]  # country -> highest own level
     crisis_cells: tuple[str, ...]
-    mismatches: tuple[str, ...]  # human-readable criteria mismatches
+    #: (region, own country, own level, other country, other level) per criteria mismatch
+    mismatches: tuple[tuple[str, str, int, str, int], ...]
     events: tuple[Event, ...]
     areas: tuple[str, ...] = ()  # cross-border areas linking the regions ("border": adjacency)
 
@@ -94,12 +95,13 @@ def find_triggers(
     links: dict[frozenset[str], tuple[str, ...]],
     crisis_cell_of: dict[str, str],
     rule: Rule,
-    mismatch_text: Callable[[Event], list[str]] | None = None,
+    mismatch_text: Callable[[Event], list[tuple[str, int, str, int]]] | None = None,
 ) -> list[Trigger]:
     """Group cross-border overlapping events into triggers (see the module docstring).
 
-    ``links`` comes from :func:`linked_pairs`; ``mismatch_text`` words an event's criteria
-    mismatches (see :func:`pipeline.criteria.mismatches`).
+    ``links`` comes from :func:`linked_pairs`; ``mismatch_text`` gives an event's criteria
+    mismatches as (own country, own level, other country, other level), see
+    :func:`pipeline.criteria.mismatch_levels`.
     """
     adjacent = links
     reasons: dict[int, set[str]] = {}
@@ -151,7 +153,7 @@ def _trigger(
     group: list[Event],
     by_country: dict[str, int],
     crisis_cell_of: dict[str, str],
-    mismatch_text: Callable[[Event], list[str]] | None,
+    mismatch_text: Callable[[Event], list[tuple[str, int, str, int]]] | None,
     areas: tuple[str, ...],
 ) -> Trigger:
     hazard = group[0].hazard
@@ -161,14 +163,14 @@ def _trigger(
     mismatches = []
     for event in group:
         if mismatch_text is not None:
-            mismatches += [f"{event.region}: {text}" for text in mismatch_text(event)]
-            continue
-        for country, level in sorted(event.levels_by_criteria.items()):
-            if country in by_country and country != event.country and level != event.peak_level:
-                mismatches.append(
-                    f"{event.region}: {LEVELS[event.peak_level]} under its own ({event.country}) "
-                    f"criteria, {LEVELS[level]} under {country} criteria"
-                )
+            pairs = mismatch_text(event)
+        else:
+            pairs = [
+                (event.country, event.peak_level, country, level)
+                for country, level in sorted(event.levels_by_criteria.items())
+                if country in by_country and country != event.country and level != event.peak_level
+            ]
+        mismatches += [(event.region, *pair) for pair in pairs]
     return Trigger(
         id=f"{hazard}-{start:%Y%m%d%H}-{digest.hexdigest()[:8]}",
         hazard=hazard,

@@ -179,17 +179,38 @@ def assess_levels(
     return result.astype(np.int8).transpose("region", "valid_time", "criteria")
 
 
+def mismatch_levels(
+    own_country: str,
+    levels_by_criteria: dict[str, int],
+    neighbour_countries: set[str],
+    criteria: dict[str, AuthorityCriteria],
+    hazard: str,
+) -> list[tuple[str, int, str, int]]:
+    """(own country, own level, other country, other level) wherever a neighbour's criteria,
+    assessing this hazard at all, give another level than the region's own."""
+    own = levels_by_criteria.get(own_country, 0)
+    return [
+        (own_country, own, country, level)
+        for country, level in sorted(levels_by_criteria.items())
+        if country in neighbour_countries
+        and country != own_country
+        and hazard in criteria[country].hazards
+        and level != own
+    ]
+
+
 def mismatches(
     own_country: str,
     levels_by_criteria: dict[str, int],
     neighbour_countries: set[str],
     criteria: dict[str, AuthorityCriteria],
+    hazard: str = "wind",
 ) -> list[str]:
-    """Where a neighbour's criteria give another level than the region's own, in words."""
-    own = levels_by_criteria.get(own_country, 0)
+    """The same in words: "orange under DWD criteria, yellow under KMI-IRM criteria"."""
     return [
-        f"{LEVELS[own]} under {criteria[own_country].authority} criteria, "
-        f"{LEVELS[level]} under {criteria[country].authority} criteria"
-        for country, level in sorted(levels_by_criteria.items())
-        if country in neighbour_countries and country != own_country and level != own
+        f"{LEVELS[own]} under {criteria[a].authority} criteria, "
+        f"{LEVELS[level]} under {criteria[b].authority} criteria"
+        for a, own, b, level in mismatch_levels(
+            own_country, levels_by_criteria, neighbour_countries, criteria, hazard
+        )
     ]

@@ -29,6 +29,7 @@ class Event:
     peak_value: float  # regional extreme (max; min for cold) in the variable's canonical unit
     timeline: tuple[tuple[str, int], ...]  # (ISO valid time, own level)
     levels_by_criteria: dict[str, int] = field(default_factory=dict)  # peak level per authority
+    probability: float | None = None  # ensembles: share of members reaching the peak level
 
     @property
     def peak_level_name(self) -> str:
@@ -115,6 +116,7 @@ def event_to_dict(event: Event) -> dict:
         "peak_value": round(event.peak_value, 3),
         "timeline": [list(step) for step in event.timeline],
         "levels_by_criteria": event.levels_by_criteria,
+        "probability": event.probability,
     }
 
 
@@ -130,4 +132,5 @@ def event_from_dict(data: dict) -> Event:
         peak_value=data["peak_value"],
         timeline=tuple((t, level) for t, level in data["timeline"]),
         levels_by_criteria=dict(data["levels_by_criteria"]),
+        probability=data.get("probability"),
     )

@@ -7,6 +7,7 @@ Functions take and return plain strings and paths so that XCom carries ids and p
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
@@ -18,7 +19,8 @@ import geopandas as gpd
 import numpy as np
 import xarray as xr
 
-from pipeline.cap import AlertContext, render_cap, validate_cap
+from pipeline.bulletin import render_bulletin_html, render_map_png
+from pipeline.cap import AlertContext, read_cap, render_cap, render_trigger_cap, validate_cap
 from pipeline.consultation import Trigger, find_triggers, linked_pairs, load_consultation
 from pipeline.criteria import (
     HAZARDS,
@@ -26,12 +28,17 @@ from pipeline.criteria import (
     assess_levels,
     hazards_of,
     load_criteria,
+    mismatch_levels,
     mismatches,
     thresholds_for,
 )
+from pipeline.errors import SourceUnavailable
 from pipeline.events import event_from_dict, event_to_dict, find_events
 from pipeline.exceedance import region_statistics
-from pipeline.publish import StagedOutput, write_json_atomic
+from pipeline.feed import render_feed
+from pipeline.ledger import Delivery
+from pipeline.outbox import Outbox, deliver_pending, enqueue
+from pipeline.publish import StagedOutput, write_bytes_atomic, write_json_atomic
 from pipeline.regions import cross_border_neighbours, load_crisis_cells, load_regions
 from pipeline.settings import Settings
 from pipeline.sources import get_source, make_source
@@ -138,16 +145,20 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             for region in map(str, peak.region.values)
         }
 
+    def mismatch_pairs(event) -> list[tuple[str, int, str, int]]:
+        neighbours = neighbour_countries.get(event.region, set())
+        return mismatch_levels(
+            event.country, event.levels_by_criteria, neighbours, criteria, event.hazard
+        )
+
     def mismatch_text(event) -> list[str]:
+        neighbours = neighbour_countries.get(event.region, set())
         return mismatches(
-            event.country,
-            event.levels_by_criteria,
-            neighbour_countries.get(event.region, set()),
-            criteria,
+            event.country, event.levels_by_criteria, neighbours, criteria, event.hazard
         )
 
     triggers = find_triggers(
-        events, links, regions["crisis_cell"].to_dict(), consultation.rule, mismatch_text
+        events, links, regions["crisis_cell"].to_dict(), consultation.rule, mismatch_pairs
     )
     ledger = settings.ledger()
     try:
@@ -189,7 +200,7 @@ def _trigger_to_dict(trigger: Trigger) -> dict:
         "regions": {r: LEVELS[level] for r, level in trigger.regions.items()},
         "levels_by_country": {c: LEVELS[level] for c, level in trigger.levels_by_country.items()},
         "crisis_cells": list(trigger.crisis_cells),
-        "criteria_mismatches": list(trigger.mismatches),
+        "criteria_mismatches": [list(m) for m in trigger.mismatches],
         "areas": list(trigger.areas),
     }
 
@@ -202,7 +213,9 @@ def cap_status(settings: Settings, production_status: int) -> str:
 
 
 def publish(source_id: str, run: str, settings: Settings) -> str:
-    """Render, validate and write the run's warning files; return the output directory."""
+    """Render and validate every file of the run, then write them: the run's directory (swapped
+    in atomically), the outbox (immutable files named by identifier), the Atom feed, and the
+    pending deliveries. Return the run's output directory."""
     source_cls = get_source(source_id)
     regions = load_regions(settings.regions_dir)
     criteria = load_criteria(settings.regions_dir)
@@ -212,26 +225,32 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     # that a rerun writes identical files.
     status = cap_status(settings, assessment["production_status"])
     final = settings.out_dir / source_id / run
-    written = []
-    decisions = [d for d in assessment["decisions"] if d["kind"] == "warning"]
-    with StagedOutput(final) as staged:
-        for decision in decisions:
+    events_by_region = {(e["hazard"], e["region"]): e for e in assessment["events"]}
+    authorities = {country: c.authority for country, c in criteria.items()}
+    files: dict[str, bytes] = {}  # outbox name -> content, all validated before any is written
+    deliveries: list[Delivery] = []
+
+    def context(decision: dict, authority: str) -> AlertContext:
+        return AlertContext(
+            sender=settings.cap_sender,
+            oid_prefix=settings.cap_oid_prefix,
+            status=status,
+            sent=datetime.fromisoformat(decision["sent"]),
+            source_id=source_id,
+            model=source_cls.model_name,
+            run=run,
+            authority=authority,
+            attribution=source_cls.attribution,
+        )
+
+    for decision in assessment["decisions"]:
+        name = f"{decision['identifier']}.xml"
+        if decision["kind"] == "warning":
             event = event_from_dict(decision["data"])
             region = regions.loc[event.region]
-            context = AlertContext(
-                sender=settings.cap_sender,
-                oid_prefix=settings.cap_oid_prefix,
-                status=status,
-                sent=datetime.fromisoformat(decision["sent"]),
-                source_id=source_id,
-                model=source_cls.model_name,
-                run=run,
-                authority=criteria[event.country].authority,
-                attribution=source_cls.attribution,
-            )
             xml = render_cap(
                 event,
-                context,
+                context(decision, criteria[event.country].authority),
                 area_name=region["name"],
                 geometry=region.geometry,
                 languages=tuple(region["languages"]),
@@ -240,9 +259,64 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
                 references=decision["references"],
                 level=decision["level"],
             )
-            name = f"cap/{decision['identifier']}.xml"
             validate_cap(xml, name=name)
-            written.append(staged.write(name, xml))
+            files[name] = xml
+            if settings.webhook_url:
+                deliveries.append(_delivery(decision, "webhook", settings.webhook_url, [name]))
+            continue
+        trigger = decision["data"]
+        convened = [cells[c] for c in _trigger_cells(trigger, regions)]
+        languages = tuple(dict.fromkeys(lang for c in convened for lang in c.languages))
+        xml = render_trigger_cap(
+            trigger,
+            context(decision, "crosswarn"),
+            regions=regions,
+            addresses=[c.address for c in convened],
+            cell_names=[c.name for c in convened],
+            languages=languages,
+            msg_type=decision["msg_type"],
+            message_id=decision["identifier"],
+            references=decision["references"],
+            authorities=authorities,
+        )
+        validate_cap(xml, name=name)
+        files[name] = xml
+        map_name = f"{decision['identifier']}-map.png"
+        levels = dict(trigger["regions"])
+        files[map_name] = render_map_png(regions, levels, f"{trigger['hazard']}: {trigger['id']}")
+        pages = {}
+        for language in dict.fromkeys((*languages, "en")):
+            page = f"{decision['identifier']}-{language}.html"
+            pages[language] = page
+            files[page] = render_bulletin_html(
+                trigger,
+                language,
+                regions=regions,
+                events=[
+                    events_by_region[trigger["hazard"], r]
+                    for r in trigger["regions"]
+                    if (trigger["hazard"], r) in events_by_region
+                ],
+                cells=[{"name": c.name, "address": c.address} for c in convened],
+                map_file=map_name,
+                exercise=status != "Actual",
+                authorities=authorities,
+            ).encode()
+        for cell in convened:
+            attached = [name, *(pages[lang] for lang in cell.languages if lang in pages), map_name]
+            texts = files[pages[cell.languages[0]]].decode()
+            if settings.smtp_host:
+                deliveries.append(
+                    _delivery(decision, "email", cell.address, attached, subject=_title(texts))
+                )
+        if settings.webhook_url:
+            deliveries.append(_delivery(decision, "webhook", settings.webhook_url, [name]))
+
+    outbox = Outbox(settings.out_dir / "outbox")
+    with StagedOutput(final) as staged:
+        for name, data in files.items():
+            folder = "cap" if name.endswith(".xml") else "bulletins"
+            staged.write(f"{folder}/{name}", data)
         staged.write("warnings.geojson", _warnings_geojson(regions, assessment, status).encode())
         staged.write(
             "triggers.json",
@@ -256,9 +330,97 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         staged.write(
             "summary.json", (json.dumps(summarise(assessment, regions), indent=1) + "\n").encode()
         )
+        for name, data in files.items():  # validated above; immutable once written
+            outbox.put(name, data)
+        ledger = settings.ledger()
+        try:
+            enqueue(ledger, deliveries)
+            feed = _feed(ledger, outbox, source_id, assessment, settings)
+        finally:
+            ledger.close()
+        staged.write("feed.atom", feed)
+        write_bytes_atomic(outbox.root / f"feed-{source_id}.atom", feed)
         staged.commit()
-    log.info("%s %s: %d CAP files, status %s, in %s", source_id, run, len(written), status, final)
+    log.info("%s %s: %d files, status %s, in %s", source_id, run, len(files), status, final)
     return str(final)
+
+
+def deliver(source_id: str, run: str, settings: Settings) -> str:
+    """Send every pending delivery (of any run: what an earlier crash left is sent now)."""
+    ledger = settings.ledger()
+    try:
+        counts = deliver_pending(
+            ledger,
+            Outbox(settings.out_dir / "outbox"),
+            webhook_secret=settings.webhook_secret.get_secret_value()
+            if settings.webhook_secret
+            else "",
+            smtp=(settings.smtp_host, settings.smtp_port) if settings.smtp_host else None,
+            sender=settings.cap_sender,
+        )
+    finally:
+        ledger.close()
+    if counts["failed"]:
+        raise SourceUnavailable(
+            f"{counts['failed']} deliveries failed and stay pending (see the log); "
+            f"{counts['delivered']} delivered"
+        )
+    return f"{counts['delivered']} delivered"
+
+
+def _trigger_cells(trigger: dict, regions: gpd.GeoDataFrame) -> list[str]:
+    if "crisis_cells" in trigger:
+        return list(trigger["crisis_cells"])
+    return sorted({regions.loc[r, "crisis_cell"] for r in trigger["regions"]})
+
+
+def _title(page: str) -> str:
+    return html.unescape(page.split("<title>", 1)[1].split("</title>", 1)[0])
+
+
+def _delivery(decision: dict, channel: str, target: str, names: list[str], subject: str = ""):
+    return Delivery(
+        identifier=decision["identifier"],
+        channel=channel,
+        target=target,
+        files=names,
+        subject=subject or f"crosswarn {decision['msg_type']} {decision['identifier']}",
+        text=f"crosswarn {decision['msg_type']} {decision['identifier']}; files attached.",
+        status="pending",
+        attempts=0,
+        last_error="",
+    )
+
+
+def _feed(ledger, outbox: Outbox, source_id: str, assessment: dict, settings: Settings) -> bytes:
+    """Atom entries for the last message of every active event and trigger of the source."""
+    identifiers = [e.last_message for e in ledger.events(source_id) if e.status == "active"]
+    identifiers += [t.last_message for t in ledger.triggers(source_id) if t.status == "active"]
+    entries = []
+    for identifier in identifiers:
+        path = outbox.root / f"{identifier}.xml"
+        if not path.exists():
+            log.warning("feed: %s is not in the outbox (pruned?), left out", path)
+            continue
+        message = read_cap(path.read_bytes())
+        english = next((i for i in message["info"] if i["language"].startswith("en")), None)
+        entries.append(
+            {
+                "identifier": identifier,
+                "sent": message["sent"],
+                "headline": (english or message["info"][0])["headline"],
+                "href": f"{identifier}.xml",
+                "msg_type": message["msgType"],
+                "scope": message["scope"],
+            }
+        )
+    sent = [d["sent"] for d in assessment["decisions"]]
+    return render_feed(
+        entries,
+        feed_id=f"urn:crosswarn:{settings.cap_sender}:{source_id}",
+        title=f"crosswarn active alerts: {source_id}",
+        updated=max(sent + [e["sent"] for e in entries], default="1970-01-01T00:00:00+00:00"),
+    )
 
 
 def _with_cells(triggers: list[dict], cells: dict) -> list[dict]:

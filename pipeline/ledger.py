@@ -120,6 +120,21 @@ class Message(Base):
     level: Mapped[int] = mapped_column(Integer)
 
 
+class Delivery(Base):
+    """One message to one receiver over one channel; pending until sent."""
+
+    __tablename__ = "delivery"
+    identifier: Mapped[str] = mapped_column(String(256), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)  # webhook | email
+    target: Mapped[str] = mapped_column(String(512), primary_key=True)
+    files: Mapped[list] = mapped_column()  # outbox file names, the message first
+    subject: Mapped[str] = mapped_column(String(512), default="")
+    text: Mapped[str] = mapped_column(String(8192), default="")
+    status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(2048), default="")
+
+
 @dataclass(frozen=True)
 class Decision:
     """One message to publish for this run."""
@@ -464,7 +479,7 @@ def _trigger_dict(trigger: Trigger) -> dict:
         "regions": {r: LEVELS[level] for r, level in trigger.regions.items()},
         "levels_by_country": {c: LEVELS[level] for c, level in trigger.levels_by_country.items()},
         "crisis_cells": list(trigger.crisis_cells),
-        "criteria_mismatches": list(trigger.mismatches),
+        "criteria_mismatches": [list(m) for m in trigger.mismatches],
         "areas": list(trigger.areas),
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -61,5 +61,11 @@ class Settings(BaseSettings):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         return Ledger(url, sender=self.cap_sender, oid_prefix=self.cap_oid_prefix)
 
+    webhook_url: str | None = Field(None, description="Where CAP messages are POSTed.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 key signing webhook bodies (X-Crosswarn-Signature)."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for the crisis cells' mail.")
+    smtp_port: int = 25
     download_workers: int = Field(4, ge=1, le=32)
     decode_workers: int = Field(2, ge=1, le=32)

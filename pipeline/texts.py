@@ -252,3 +252,122 @@ def warning_texts(
         ),
         "instruction": _INSTRUCTION[kind][level][language],
     }
+
+
+_TRIGGER = {
+    "nl": {
+        "event": "Gezamenlijk grensoverschrijdend overleg",
+        "headline": "Gezamenlijk overleg gevraagd: {noun} ({countries})",
+        "description": (
+            "Van {start} tot {end} UTC treffen {noun} gebieden aan beide kanten van de grens. "
+            "Niveaus per land volgens de eigen criteria: {levels}. Verschillen tussen criteria: "
+            "{mismatches}."
+        ),
+        "instruction": "Crisiscellen {cells}: beleg een gezamenlijk overleg en stem de communicatie af.",
+        "none": "geen",
+    },
+    "fr": {
+        "event": "Concertation transfrontalière conjointe",
+        "headline": "Concertation conjointe demandée : {noun} ({countries})",
+        "description": (
+            "De {start} à {end} UTC, des {noun} touchent des zones des deux côtés de la "
+            "frontière. Niveaux par pays selon leurs propres critères : {levels}. Écarts entre "
+            "critères : {mismatches}."
+        ),
+        "instruction": "Cellules de crise {cells} : organisez une concertation conjointe et coordonnez la communication.",
+        "none": "aucun",
+    },
+    "de": {
+        "event": "Gemeinsame grenzüberschreitende Beratung",
+        "headline": "Gemeinsame Beratung angefragt: {noun} ({countries})",
+        "description": (
+            "Von {start} bis {end} UTC betreffen {noun} Gebiete auf beiden Seiten der Grenze. "
+            "Stufen je Land nach eigenen Kriterien: {levels}. Abweichungen zwischen den "
+            "Kriterien: {mismatches}."
+        ),
+        "instruction": "Krisenstäbe {cells}: Berufen Sie eine gemeinsame Beratung ein und stimmen Sie die Kommunikation ab.",
+        "none": "keine",
+    },
+    "en": {
+        "event": "Joint cross-border consultation",
+        "headline": "Joint consultation requested: {noun} ({countries})",
+        "description": (
+            "From {start} to {end} UTC, {noun} affect areas on both sides of the border. Levels "
+            "per country under its own criteria: {levels}. Differences between criteria: "
+            "{mismatches}."
+        ),
+        "instruction": "Crisis cells {cells}: convene a joint consultation and align your communication.",
+        "none": "none",
+    },
+}
+
+#: Plural nouns for the trigger texts ("des ... touchent", "... betreffen").
+_TRIGGER_NOUNS = {
+    "wind": {"nl": "zware windstoten", "fr": "rafales violentes", "de": "Sturmböen",
+             "en": "severe wind gusts"},
+    "rain": {"nl": "hevige buien", "fr": "pluies intenses", "de": "Starkregenfälle",
+             "en": "heavy downpours"},
+    "persistent_rain": {"nl": "langdurige regens", "fr": "pluies persistantes",
+                        "de": "Dauerregenfälle", "en": "persistent rains"},
+    "heat": {"nl": "hittegolven", "fr": "fortes chaleurs", "de": "Hitzewellen",
+             "en": "heatwaves"},
+    "cold": {"nl": "koudegolven", "fr": "vagues de froid", "de": "Kältewellen",
+             "en": "cold waves"},
+}  # fmt: skip
+
+
+_MISMATCH = {
+    "nl": "{region}: {own} volgens {own_authority}, {other} volgens {other_authority}",
+    "fr": "{region} : {own} selon {own_authority}, {other} selon {other_authority}",
+    "de": "{region}: {own} nach {own_authority}, {other} nach {other_authority}",
+    "en": "{region}: {own} under {own_authority}, {other} under {other_authority}",
+}
+
+
+def trigger_texts(
+    language: str,
+    *,
+    hazard: str,
+    levels_by_country: dict[str, str],
+    start: datetime,
+    end: datetime,
+    cells: list[str],
+    mismatches: list,
+    authorities: dict[str, str],
+    exercise: bool,
+) -> dict[str, str]:
+    """Texts of a joint-consultation trigger in ``language`` (levels as colour names).
+
+    ``mismatches``: (region, own country, own level, other country, other level) items;
+    ``authorities``: country -> warning authority.
+    """
+    kind = family(hazard)
+    named = "persistent_rain" if kind == "rain" and _window_hours(hazard) >= 12 else kind
+    words = _TRIGGER[language]
+    colour = dict(zip(LEVEL_NAMES["en"], LEVEL_NAMES[language], strict=True))
+    levels = ", ".join(f"{c} {colour[lvl]}" for c, lvl in sorted(levels_by_country.items()))
+    prefix = _EXERCISE_NOTE[language] if exercise else ""
+    noun = _TRIGGER_NOUNS[named][language]
+    return {
+        "event": words["event"],
+        "headline": prefix
+        + words["headline"].format(noun=noun, countries="-".join(sorted(levels_by_country))),
+        "description": words["description"].format(
+            start=_hhmm(start),
+            end=_hhmm(end),
+            noun=noun,
+            levels=levels,
+            mismatches="; ".join(
+                _MISMATCH[language].format(
+                    region=region,
+                    own=LEVEL_NAMES[language][own] or words["none"],
+                    own_authority=authorities.get(own_country, own_country),
+                    other=LEVEL_NAMES[language][other] or words["none"],
+                    other_authority=authorities.get(other_country, other_country),
+                )
+                for region, own_country, own, other_country, other in mismatches
+            )
+            or words["none"],
+        ),
+        "instruction": words["instruction"].format(cells=", ".join(cells)),
+    }

@@ -1,4 +1,4 @@
-"""crosswarn main job for DWD ICON-D2: fetch -> region statistics -> assess -> publish.
+"""crosswarn main job for DWD ICON-D2: fetch -> statistics -> assess -> publish -> deliver.
 
 Scheduled every 3 h at the model cycle plus DWD's publication delay (90 min). A run can be
 pinned with the ``run`` param (YYYYMMDDHH). Settings come from CROSSWARN_* variables.
@@ -67,9 +67,17 @@ def crosswarn_dwd_icon_d2():
         from pipeline import jobs
         from pipeline.settings import Settings
 
-        return jobs.publish(SOURCE, run, Settings())
+        jobs.publish(SOURCE, run, Settings())
+        return run
 
-    publish(assess(statistics(fetch(model_run()))))
+    @task
+    def deliver(run: str) -> str:
+        from pipeline import jobs
+        from pipeline.settings import Settings
+
+        return jobs.deliver(SOURCE, run, Settings())
+
+    deliver(publish(assess(statistics(fetch(model_run())))))
 
 
 crosswarn_dwd_icon_d2()

@@ -19,7 +19,13 @@ from lxml import etree
 from pipeline.criteria import AWARENESS_TYPE, LEVELS
 from pipeline.errors import CapValidationError
 from pipeline.events import Event
-from pipeline.texts import LANGUAGE_TAGS, language_tag, trigger_texts, warning_texts
+from pipeline.texts import (
+    LANGUAGE_TAGS,
+    LEVEL_NAMES,
+    language_tag,
+    trigger_texts,
+    warning_texts,
+)
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SEVERITY = {1: "Moderate", 2: "Severe", 3: "Extreme"}
@@ -104,6 +110,7 @@ def render_cap(
     message_id: str | None = None,
     references: str = "",
     level: int | None = None,
+    nuts3: tuple[str, ...] = (),
 ) -> bytes:
     """The CAP 1.2 XML of one warning event.
 
@@ -167,6 +174,10 @@ def render_cap(
         geocode = _sub(area, "geocode")
         _sub(geocode, "valueName", "EMMA_ID")
         _sub(geocode, "value", event.region)
+        for code in nuts3:
+            geocode = _sub(area, "geocode")
+            _sub(geocode, "valueName", "NUTS3")
+            _sub(geocode, "value", code)
     return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -244,7 +255,8 @@ def render_trigger_cap(
         for region_id in sorted(trigger["regions"]):
             region = regions.loc[region_id]
             area = _sub(info, "area")
-            _sub(area, "areaDesc", f"{region['name']} ({trigger['regions'][region_id]})")
+            level_name = LEVEL_NAMES[language][LEVELS.index(trigger["regions"][region_id])]
+            _sub(area, "areaDesc", f"{region['name']} ({level_name})")
             for polygon in cap_polygons(region.geometry)[:1]:
                 _sub(area, "polygon", polygon)
             geocode = _sub(area, "geocode")
@@ -362,7 +374,8 @@ def _profile_problems(document: etree._Element) -> list[str]:
     msg_type = document.findtext("c:msgType", namespaces=ns)
     references = (document.findtext("c:references", namespaces=ns) or "").split()
     if msg_type in ("Update", "Cancel") and not references:
-        problems.append(f"a {msg_type} needs <references> to the messages it updates")
+        article = "an" if msg_type == "Update" else "a"
+        problems.append(f"{article} {msg_type} needs <references> to the messages it updates")
     for reference in references:
         parts = reference.split(",")
         try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.errors import CrosswarnError
 
-STAGES = ("fetch", "statistics", "assess", "publish")
+STAGES = ("fetch", "statistics", "assess", "publish", "deliver")
 
 
 def _settings(args: argparse.Namespace):
@@ -43,6 +43,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     for stage in STAGES:
         getattr(jobs, stage)(args.source, args.run, settings)
     print_summary(settings.out_dir / args.source / args.run)
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    from pipeline import jobs
+
+    print(jobs.deliver("any", "any", _settings(args)))
     return 0
 
 
@@ -175,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mirror", default=".cache/bench/mirror", help="scenario mirror to (re)use")
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("deliver", help="send every pending delivery (webhook, e-mail)")
+    p.add_argument("--out", type=Path)
+    p.set_defaults(func=cmd_deliver)
 
     p = sub.add_parser("summary", help="print the summary of a run's output directory")
     p.add_argument("directory")

@@ -37,6 +37,7 @@ from pipeline.events import event_from_dict, event_to_dict, find_events
 from pipeline.exceedance import region_statistics
 from pipeline.feed import render_feed
 from pipeline.ledger import Delivery
+from pipeline.nuts import nuts3_of_regions
 from pipeline.outbox import Outbox, deliver_pending, enqueue
 from pipeline.publish import StagedOutput, write_bytes_atomic, write_json_atomic
 from pipeline.regions import cross_border_neighbours, load_crisis_cells, load_regions
@@ -227,6 +228,9 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     final = settings.out_dir / source_id / run
     events_by_region = {(e["hazard"], e["region"]): e for e in assessment["events"]}
     authorities = {country: c.authority for country, c in criteria.items()}
+    nuts3 = nuts3_of_regions(
+        regions, version=2024, cache_dir=settings.cache_dir, mirror=settings.nuts_mirror
+    )
     files: dict[str, bytes] = {}  # outbox name -> content, all validated before any is written
     deliveries: list[Delivery] = []
 
@@ -258,6 +262,7 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
                 message_id=decision["identifier"],
                 references=decision["references"],
                 level=decision["level"],
+                nuts3=tuple(nuts3.get(event.region, ())),
             )
             validate_cap(xml, name=name)
             files[name] = xml
@@ -346,7 +351,8 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
 
 
 def deliver(source_id: str, run: str, settings: Settings) -> str:
-    """Send every pending delivery (of any run: what an earlier crash left is sent now)."""
+    """Send every pending delivery, of any source and run: what an earlier crash left is sent
+    now. (``source_id`` and ``run`` only key the task.)"""
     ledger = settings.ledger()
     try:
         counts = deliver_pending(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from pipeline.download import fetch
@@ -110,3 +111,45 @@ def load_nuts3(version: int, *, cache_dir: Path, mirror: Path | None = None) -> 
     units.index.name = "region"
     units.attrs["region_set"] = f"nuts3-{version}"
     return units
+
+
+def local_nuts_file(version: int, *, cache_dir: Path | None, mirror: Path | None) -> Path | None:
+    """The NUTS file if it is already here (cache or mirror); never downloads."""
+    release = RELEASES[version]
+    for folder in (cache_dir / "nuts" if cache_dir else None, mirror):
+        if folder is not None and (Path(folder) / release.file).exists():
+            return Path(folder) / release.file
+    return None
+
+
+def nuts3_of_regions(
+    regions: gpd.GeoDataFrame, *, version: int, cache_dir: Path | None, mirror: Path | None
+) -> dict[str, list[str]]:
+    """NUTS-3 codes per warning region, from the same country: each unit goes to the region it
+    overlaps most, and a unit covering at least half of a region goes to it too (Luxembourg's
+    one unit, LU000, covers both of its warning regions).
+
+    Empty when no NUTS file is at hand (publishing never waits for a download); regions of
+    coastal waters have none.
+    """
+    if local_nuts_file(version, cache_dir=cache_dir, mirror=mirror) is None:
+        log.info("no local NUTS %d file: CAP areas carry EMMA_ID geocodes only", version)
+        return {}
+    units = load_nuts3(version, cache_dir=cache_dir or Path(".cache"), mirror=mirror)
+    equal_area = "EPSG:3035"
+    unit_shapes = units.to_crs(equal_area).geometry
+    region_shapes = regions.to_crs(equal_area).geometry
+    codes: dict[str, set[str]] = {}
+    for country in sorted(set(regions["country"])):
+        mine = regions.index[regions["country"] == country]
+        theirs = units.index[units["country"] == country]
+        overlap = np.array(
+            [[unit_shapes[u].intersection(region_shapes[r]).area for r in mine] for u in theirs]
+        ).reshape(len(theirs), len(mine))
+        for i, unit in enumerate(theirs):
+            if overlap[i].max() > 0:
+                codes.setdefault(str(mine[overlap[i].argmax()]), set()).add(str(unit))
+            for j, region in enumerate(mine):
+                if overlap[i, j] >= 0.5 * region_shapes[region].area:
+                    codes.setdefault(str(region), set()).add(str(unit))
+    return {region: sorted(ids) for region, ids in codes.items()}

@@ -131,7 +131,10 @@ def send_email(
     message.set_content(text)
     for name, data, mime in attachments:
         maintype, subtype = mime.split("/", 1)
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        if maintype == "text":  # our text files are UTF-8; say so, or readers guess ASCII
+            message.add_attachment(data.decode(), subtype=subtype, filename=name, charset="utf-8")
+        else:
+            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     with smtplib.SMTP(host, port, timeout=30) as smtp:
         smtp.send_message(message)
 

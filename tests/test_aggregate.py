@@ -77,3 +77,31 @@ def test_aggregate_names_a_missing_variable(shared_data, tmp_path, capsys):
     shutil.copy(shared_data / "nwp" / "dwd_icon-d2" / D2_U10, grib)
     assert main(["aggregate", str(grib), "--variable", "2t", "--out", str(tmp_path / "x.csv")]) == 2
     assert "no GRIB variable '2t'; it holds ['10u']" in capsys.readouterr().err
+
+
+def test_nuts3_codes_of_the_warning_regions(shared_data):
+    from pipeline.nuts import nuts3_of_regions
+    from pipeline.regions import load_regions
+    from pipeline.settings import DEFAULT_REGIONS_DIR
+
+    codes = nuts3_of_regions(
+        load_regions(DEFAULT_REGIONS_DIR), version=2024, cache_dir=None,
+        mirror=shared_data / "regions",
+    )  # fmt: skip
+    # Province of Luxembourg (NUTS-2 BE34): its five arrondissements, Arlon to Virton.
+    assert codes["BE001"] == ["BE341", "BE342", "BE343", "BE344", "BE345"]
+    assert all(code.startswith("BE33") for code in codes["BE008"])  # Liège province, BE33
+    assert codes["LU001"] == codes["LU002"] == ["LU000"]  # one NUTS-3 unit for the country
+    assert "BE801" not in codes and "NL806" not in codes  # coastal waters, Waddenzee
+    every = [c for region_codes in codes.values() for c in region_codes]
+    assert all(code[:2] == region[:2] for region, cs in codes.items() for code in cs)
+    assert len(set(every)) == len(every) - 1  # only LU000 is shared
+
+
+def test_no_local_nuts_file_means_no_nuts_geocodes(tmp_path):
+    from pipeline.nuts import nuts3_of_regions
+    from pipeline.regions import load_regions
+    from pipeline.settings import DEFAULT_REGIONS_DIR
+
+    regions = load_regions(DEFAULT_REGIONS_DIR)
+    assert nuts3_of_regions(regions, version=2024, cache_dir=tmp_path, mirror=None) == {}

@@ -59,3 +59,32 @@ def test_runs_reports_the_latest_complete_run_and_a_pinned_runs_status(mirror, c
     code = main(["runs", "dwd-icon-d2", "--base-url", f"file://{mirror}", "--run", "2026011503"])
     assert code == 1
     assert "147 of 147 files not listed yet" in capsys.readouterr().out
+
+
+def test_an_invalid_message_stops_publishing_and_leaves_nothing_partial(
+    mirror, tmp_path, monkeypatch
+):
+    from pipeline import jobs
+    from pipeline.errors import CapValidationError
+    from pipeline.settings import Settings
+
+    settings = Settings(
+        dwd_base_url=f"file://{mirror}",
+        archive_dir=tmp_path / "archive",
+        out_dir=tmp_path / "out",
+    )
+    for stage in ("fetch", "statistics", "assess"):
+        getattr(jobs, stage)("dwd-icon-d2", RUN, settings)
+    real, calls = jobs.render_cap, []
+
+    def broken_third(*args, **kwargs):
+        calls.append(1)
+        xml = real(*args, **kwargs)
+        return xml.replace(b"<status>", b"<status>Bogus") if len(calls) == 3 else xml
+
+    monkeypatch.setattr(jobs, "render_cap", broken_third)
+    with pytest.raises(CapValidationError, match=r"violates the OASIS CAP 1\.2 schema"):
+        jobs.publish("dwd-icon-d2", RUN, settings)
+    assert len(calls) == 3
+    assert not (tmp_path / "out" / "outbox").exists()
+    assert not (tmp_path / "out" / "dwd-icon-d2" / RUN).exists()

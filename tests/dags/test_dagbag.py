@@ -17,6 +17,7 @@ def test_dags_import_without_errors_and_have_the_expected_graph():
         "fetch": ["statistics"],
         "statistics": ["assess"],
         "assess": ["publish"],
-        "publish": [],
+        "publish": ["deliver"],
+        "deliver": [],
     }
     assert [o.uri for o in dag.get_task("publish").outlets] == ["crosswarn://warnings/dwd-icon-d2"]

@@ -11,7 +11,7 @@ import html
 import json
 import logging
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -132,7 +132,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
         extreme = "min" if direction == "below" else "max"
         regional = stats[f"{variable}_{extreme}"]
         regional = regional.min("member") if extreme == "min" else regional.max("member")
-        events += find_events(
+        found = find_events(
             levels,
             regional,
             countries,
@@ -140,6 +140,9 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             merge_gap_hours=consultation.events.merge_gap_hours,
             extreme=extreme,
         )
+        if view.sizes["member"] > 1:
+            found = [_with_probability(e, view, criteria, direction) for e in found]
+        events += found
         peak = levels.max("valid_time")
         level_summary[hazard] = {
             region: {str(c): int(peak.sel(region=region, criteria=c)) for c in peak.criteria.values}
@@ -190,6 +193,22 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
         },
     )
     return str(target)
+
+
+def _with_probability(event, view: xr.Dataset, criteria, direction: str):
+    """The share of ensemble members that reach the event's peak level at its peak time."""
+    rule = criteria[event.country].hazards[event.hazard]
+    name = LEVELS[event.peak_level]
+    fraction = (
+        view[f"fraction_{direction}"]
+        .sel(
+            region=event.region,
+            valid_time=np.datetime64(event.peak_time.replace(tzinfo=None), "ns"),
+        )
+        .sel(threshold=rule.threshold(name), method="nearest")
+    )
+    reached = fraction >= rule.levels[name].min_area_fraction
+    return replace(event, probability=round(float(reached.mean("member")), 3))
 
 
 def _trigger_to_dict(trigger: Trigger) -> dict:

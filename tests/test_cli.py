@@ -88,3 +88,39 @@ def test_an_invalid_message_stops_publishing_and_leaves_nothing_partial(
     assert len(calls) == 3
     assert not (tmp_path / "out" / "outbox").exists()
     assert not (tmp_path / "out" / "dwd-icon-d2" / RUN).exists()
+
+
+def test_an_ensemble_run_end_to_end_on_the_icosahedral_grid(tmp_path, monkeypatch):
+    """ICON-D2-EPS: 20 members on 'cells' from a grid file, through every stage."""
+    import json
+
+    from pipeline.cap import read_cap
+    from pipeline.sources.dwd import IconD2Eps
+    from tests.sources.dwd_tree import write_grid_file
+
+    root = tmp_path / "www"
+    source = IconD2Eps(f"file://{root}/weather/nwp")
+    write_grid_file(root, source)
+    write_run(root, source, RUN, ["vmax_10m", "tot_prec", "t_2m"], list(range(49)))
+    monkeypatch.setenv("CROSSWARN_WORK_DIR", str(tmp_path / "work"))
+    monkeypatch.setenv("CROSSWARN_CACHE_DIR", str(tmp_path / "cache"))
+    code = main([
+        "run", "dwd-icon-d2-eps", "--run", RUN, "--base-url", f"file://{root}/weather/nwp",
+        "--archive", str(tmp_path / "archive"), "--out", str(tmp_path / "out"),
+    ])  # fmt: skip
+    assert code == 0
+    out = tmp_path / "out" / "dwd-icon-d2-eps" / RUN
+    assessment = json.loads(
+        (tmp_path / "work" / "dwd-icon-d2-eps" / RUN / "assessment.json").read_text()
+    )
+    probabilities = [e["probability"] for e in assessment["events"]]
+    assert probabilities and all(0 < p <= 1 for p in probabilities)
+    # Gusts of 10 + s + m m/s: DWD yellow (50 km/h, 13.9 m/s) at +1 h needs m >= 3: 18 of 20.
+    first = min(
+        (e for e in assessment["events"] if e["region"] == "DE258" and e["hazard"] == "wind"),
+        key=lambda e: e["onset"],
+    )
+    assert first["onset"] == "2026-01-15T00:00:00+00:00"
+    for path in sorted((out / "cap").glob("*.xml"))[:20]:
+        message = read_cap(path.read_bytes())
+        assert {i["certainty"] for i in message["info"]} <= {"Likely", "Possible"}

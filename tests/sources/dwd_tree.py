@@ -119,6 +119,7 @@ def write_grid_file(root: Path, source: DwdIcon, *, with_area: bool = True) -> P
     """An ICON-style grid file (clat/clon in radians, cell_area in m²) under weather/lib/cdo."""
     name, number = source.grid_file
     lat, lon = _cell_centres()
+    root.mkdir(parents=True, exist_ok=True)
     plain = root / f"{name}.nc"
     with netCDF4.Dataset(plain, "w") as nc:
         nc.number_of_grid_used = number

@@ -99,6 +99,35 @@ def cap_polygons(geometry, max_vertices: int = MAX_POLYGON_VERTICES) -> list[str
     return polygons
 
 
+def _alert(
+    context: AlertContext,
+    message_id: str,
+    msg_type: str,
+    references: str,
+    *,
+    note: str,
+    addresses: list[str] | None = None,
+) -> etree._Element:
+    """The <alert> header, in the schema's element order; Restricted when ``addresses``."""
+    alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
+    _sub(alert, "identifier", message_id)
+    _sub(alert, "sender", context.sender)
+    _sub(alert, "sent", cap_time(context.sent))
+    _sub(alert, "status", context.status)
+    _sub(alert, "msgType", msg_type)
+    _sub(alert, "source", f"crosswarn {context.source_id} run {context.run}")
+    if addresses:
+        _sub(alert, "scope", "Restricted")
+        _sub(alert, "restriction", "For the crisis cells convened to the joint consultation only.")
+        _sub(alert, "addresses", " ".join(f'"{a}"' if " " in a else a for a in addresses))
+    else:
+        _sub(alert, "scope", "Public")
+    _sub(alert, "note", note)
+    if references:
+        _sub(alert, "references", references)
+    return alert
+
+
 def render_cap(
     event: Event,
     context: AlertContext,
@@ -118,17 +147,13 @@ def render_cap(
     to publish (the ledger may hold one back until runs agree), by default the event's peak.
     """
     level = event.peak_level if level is None else level
-    alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
-    _sub(alert, "identifier", message_id or identifier(context, event))
-    _sub(alert, "sender", context.sender)
-    _sub(alert, "sent", cap_time(context.sent))
-    _sub(alert, "status", context.status)
-    _sub(alert, "msgType", msg_type)
-    _sub(alert, "source", f"crosswarn {context.source_id} run {context.run}")
-    _sub(alert, "scope", "Public")
-    _sub(alert, "note", context.attribution)
-    if references:
-        _sub(alert, "references", references)
+    alert = _alert(
+        context,
+        message_id or identifier(context, event),
+        msg_type,
+        references,
+        note=context.attribution,
+    )
     polygons = cap_polygons(geometry)
     exercise = context.status != "Actual"
     for language in dict.fromkeys((*languages, "en")):
@@ -204,19 +229,14 @@ def render_trigger_cap(
     level = max(levels.values(), default=1) or 1
     start = datetime.fromisoformat(trigger["start"])
     end = datetime.fromisoformat(trigger["end"])
-    alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
-    _sub(alert, "identifier", message_id)
-    _sub(alert, "sender", context.sender)
-    _sub(alert, "sent", cap_time(context.sent))
-    _sub(alert, "status", context.status)
-    _sub(alert, "msgType", msg_type)
-    _sub(alert, "source", f"crosswarn {context.source_id} run {context.run}")
-    _sub(alert, "scope", "Restricted")
-    _sub(alert, "restriction", "For the crisis cells convened to the joint consultation only.")
-    _sub(alert, "addresses", " ".join(f'"{a}"' if " " in a else a for a in addresses))
-    _sub(alert, "note", f"{context.attribution}. Trigger {trigger['id']}.")
-    if references:
-        _sub(alert, "references", references)
+    alert = _alert(
+        context,
+        message_id,
+        msg_type,
+        references,
+        note=f"{context.attribution}. Trigger {trigger['id']}.",
+        addresses=addresses,
+    )
     exercise = context.status != "Actual"
     for language in dict.fromkeys((*languages, "en")):
         texts = trigger_texts(

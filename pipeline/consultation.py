@@ -183,3 +183,18 @@ def _trigger(
         events=tuple(group),
         areas=areas,
     )
+
+
+def trigger_to_dict(trigger: Trigger) -> dict:
+    """A trigger as JSON-ready data, levels as colour names."""
+    return {
+        "id": trigger.id,
+        "hazard": trigger.hazard,
+        "start": trigger.start.isoformat(),
+        "end": trigger.end.isoformat(),
+        "regions": {r: LEVELS[level] for r, level in trigger.regions.items()},
+        "levels_by_country": {c: LEVELS[level] for c, level in trigger.levels_by_country.items()},
+        "crisis_cells": list(trigger.crisis_cells),
+        "criteria_mismatches": [list(m) for m in trigger.mismatches],
+        "areas": list(trigger.areas),
+    }

@@ -21,7 +21,12 @@ import xarray as xr
 
 from pipeline.bulletin import render_bulletin_html, render_map_png
 from pipeline.cap import AlertContext, read_cap, render_cap, render_trigger_cap, validate_cap
-from pipeline.consultation import Trigger, find_triggers, linked_pairs, load_consultation
+from pipeline.consultation import (
+    find_triggers,
+    linked_pairs,
+    load_consultation,
+    trigger_to_dict,
+)
 from pipeline.criteria import (
     HAZARDS,
     LEVELS,
@@ -188,7 +193,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             "events": [
                 event_to_dict(e) | {"criteria_mismatches": mismatch_text(e)} for e in events
             ],
-            "triggers": [_trigger_to_dict(t) for t in triggers],
+            "triggers": [trigger_to_dict(t) for t in triggers],
             "decisions": [asdict(d) for d in decisions],
         },
     )
@@ -209,20 +214,6 @@ def _with_probability(event, view: xr.Dataset, criteria, direction: str):
     )
     reached = fraction >= rule.levels[name].min_area_fraction
     return replace(event, probability=round(float(reached.mean("member")), 3))
-
-
-def _trigger_to_dict(trigger: Trigger) -> dict:
-    return {
-        "id": trigger.id,
-        "hazard": trigger.hazard,
-        "start": trigger.start.isoformat(),
-        "end": trigger.end.isoformat(),
-        "regions": {r: LEVELS[level] for r, level in trigger.regions.items()},
-        "levels_by_country": {c: LEVELS[level] for c, level in trigger.levels_by_country.items()},
-        "crisis_cells": list(trigger.crisis_cells),
-        "criteria_mismatches": [list(m) for m in trigger.mismatches],
-        "areas": list(trigger.areas),
-    }
 
 
 def cap_status(settings: Settings, production_status: int) -> str:

@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from pipeline.consultation import EventPolicy, Trigger
+from pipeline.consultation import EventPolicy, Trigger, trigger_to_dict
 from pipeline.criteria import LEVELS
 from pipeline.events import Event, event_to_dict
 
@@ -385,7 +385,7 @@ class _RunContext:
         shift = timedelta(hours=policy.material_shift_hours)
         decisions, matched = [], set()
         for new in triggers:
-            data = _trigger_dict(new)
+            data = trigger_to_dict(new)
             known = next(
                 (
                     k
@@ -468,20 +468,6 @@ def _confirmed_level(peak: int, streaks: dict[str, int], policy: EventPolicy) ->
     while level > 1 and streaks.get(str(level), 0) < policy.confirm_runs.get(LEVELS[level], 1):
         level -= 1
     return level
-
-
-def _trigger_dict(trigger: Trigger) -> dict:
-    return {
-        "id": trigger.id,
-        "hazard": trigger.hazard,
-        "start": trigger.start.isoformat(),
-        "end": trigger.end.isoformat(),
-        "regions": {r: LEVELS[level] for r, level in trigger.regions.items()},
-        "levels_by_country": {c: LEVELS[level] for c, level in trigger.levels_by_country.items()},
-        "crisis_cells": list(trigger.crisis_cells),
-        "criteria_mismatches": [list(m) for m in trigger.mismatches],
-        "areas": list(trigger.areas),
-    }
 
 
 # -- engine and migrations ---------------------------------------------------------------------

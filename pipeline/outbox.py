@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import smtplib
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import CrosswarnError, InvalidDataError, SourceUnavailable
 from pipeline.ledger import Delivery, Ledger
+from pipeline.publish import write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +56,7 @@ class Outbox:
                     "never overwritten (identifiers are never reused)"
                 )
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        write_bytes_atomic(target, data)
         return target
 
 

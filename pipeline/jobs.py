@@ -37,7 +37,7 @@ from pipeline.criteria import (
     mismatches,
     thresholds_for,
 )
-from pipeline.errors import SourceUnavailable
+from pipeline.errors import InvalidDataError, SourceUnavailable
 from pipeline.events import event_from_dict, event_to_dict, find_events
 from pipeline.exceedance import region_statistics
 from pipeline.feed import render_feed
@@ -65,17 +65,38 @@ def work_dir(settings: Settings, source_id: str, run: str) -> Path:
     return settings.work_dir / source_id / run
 
 
-def fetch(source_id: str, run: str, settings: Settings) -> str:
-    """Download and verify every file of the run into the archive."""
+def fetch(source_id: str, run: str, settings: Settings, param: str | None = None) -> str:
+    """Download and verify the run's files into the archive and write its manifest.
+
+    With ``param``, only that variable's files and no manifest (a mapped Airflow task; the
+    task after it calls this without ``param``, finds every file archived, and writes it).
+    """
     source = make_source(source_id, settings)
-    run_dir = source.fetch(run, settings.archive_dir, workers=settings.download_workers)
+    run_dir = source.fetch(
+        run,
+        settings.archive_dir,
+        params=[param] if param else None,
+        workers=settings.download_workers,
+        manifest=param is None,
+    )
     return str(run_dir)
 
 
-def statistics(source_id: str, run: str, settings: Settings) -> str:
-    """Region statistics of every canonical variable, written as NetCDF."""
+def statistics(source_id: str, run: str, settings: Settings, param: str | None = None) -> str:
+    """Region statistics of the canonical variables, written as NetCDF.
+
+    With ``param``, only the variables derived from that provider variable, into
+    ``parts/{param}.nc`` (a mapped Airflow task, followed by :func:`merge_statistics`);
+    without, every default variable, merged into ``statistics.nc``.
+    """
     source = make_source(source_id, settings)
-    forecast = source.open(run, settings.archive_dir)
+    params = [param] if param else list(source.default_params)
+    parts = [_statistics_part(source, run, settings, p) for p in params]
+    return parts[0] if param else merge_statistics(source_id, run, settings)
+
+
+def _statistics_part(source, run: str, settings: Settings, param: str) -> str:
+    forecast = source.open(run, settings.archive_dir, params=[param])
     regions = load_regions(settings.regions_dir)
     criteria = load_criteria(settings.regions_dir)
     weights = cached_weights(regions, grid_from_dataset(forecast), settings.cache_dir)
@@ -94,15 +115,49 @@ def statistics(source_id: str, run: str, settings: Settings) -> str:
             stats = stats.rename({"threshold": f"{variable}_threshold"})
         parts.append(stats.rename({name: f"{variable}_{name}" for name in stats.data_vars}))
     result = xr.merge(parts, combine_attrs="drop")
-    result.attrs = {**forecast.attrs, "title": f"crosswarn region statistics, {source_id} {run}"}
+    result.attrs = dict(forecast.attrs)
     result["region_area_km2"] = ("region", weights.region_area_km2.astype(np.float32))
-    result = result.compute(scheduler="threads", num_workers=settings.decode_workers)
+    result = compute(result, settings)
+    target = work_dir(settings, source.id, run) / "parts" / f"{param}.nc"
+    _write_netcdf(result, target)
+    return str(target)
+
+
+def compute(result: xr.Dataset, settings: Settings) -> xr.Dataset:
+    """Compute on the Dask cluster of ``CROSSWARN_DASK_SCHEDULER`` if set, else in threads."""
+    if settings.dask_scheduler:
+        from distributed import Client
+
+        with Client(settings.dask_scheduler, timeout="30s") as client:
+            log.info("computing on the Dask cluster at %s", client.scheduler.address)
+            return result.compute()
+    return result.compute(scheduler="threads", num_workers=settings.decode_workers)
+
+
+def merge_statistics(source_id: str, run: str, settings: Settings) -> str:
+    """Merge the per-variable parts of the source's default variables into statistics.nc."""
+    source = make_source(source_id, settings)
+    folder = work_dir(settings, source_id, run) / "parts"
+    paths = [folder / f"{p}.nc" for p in source.default_params]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise InvalidDataError(f"{source_id} {run}: statistics parts missing: {missing}")
+    parts = []
+    for path in paths:
+        with xr.open_dataset(path, engine="netcdf4") as part:
+            parts.append(part.load())
+    result = xr.merge(parts, combine_attrs="override")
+    result.attrs["title"] = f"crosswarn region statistics, {source_id} {run}"
     target = work_dir(settings, source_id, run) / "statistics.nc"
+    _write_netcdf(result, target)
+    return str(target)
+
+
+def _write_netcdf(data: xr.Dataset, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    result.to_netcdf(tmp, engine="netcdf4")
+    data.to_netcdf(tmp, engine="netcdf4")
     os.replace(tmp, target)
-    return str(target)
 
 
 def assess(source_id: str, run: str, settings: Settings) -> str:

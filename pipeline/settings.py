@@ -67,5 +67,8 @@ class Settings(BaseSettings):
     )
     smtp_host: str | None = Field(None, description="SMTP server for the crisis cells' mail.")
     smtp_port: int = 25
+    dask_scheduler: str | None = Field(
+        None, description="Address of a Dask scheduler (tcp://host:8786); unset: local threads."
+    )
     download_workers: int = Field(4, ge=1, le=32)
     decode_workers: int = Field(2, ge=1, le=32)

@@ -238,8 +238,12 @@ class DwdIcon(Source):
         params: list[str] | None = None,
         steps: list[int] | None = None,
         workers: int = 4,
+        manifest: bool = True,
     ) -> Path:
-        """Download every file of the run into the archive (idempotent); return the run dir."""
+        """Download every file of the run into the archive (idempotent); return the run dir.
+
+        ``manifest=False`` skips the run's manifest (when fetching one variable of several).
+        """
         params = self.check_params(params)
         steps = self.steps(run) if steps is None else steps
         jobs = [
@@ -259,7 +263,8 @@ class DwdIcon(Source):
             replace(f, path=str(dest.relative_to(run_dir)))
             for f, (_, dest) in zip(records, jobs, strict=True)
         ]
-        write_manifest(run_dir, files)
+        if manifest:
+            write_manifest(run_dir, files)
         log.info("%s %s: %d files archived in %s", self.id, run, len(files), run_dir)
         return run_dir
 

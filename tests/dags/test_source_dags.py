@@ -1,0 +1,49 @@
+"""dag.test() of every other source's DAG on a DWD-shaped file mirror (tests/sources/dwd_tree)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from pipeline.sources.dwd import IconD2Eps, IconEu, IconEuEps
+from tests.sources.dwd_tree import write_grid_file, write_run
+
+RUN = "2026011500"
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "cls", "logical_date"),
+    [
+        ("crosswarn_dwd_icon_eu", IconEu, "2026-01-15T04:00:00+00:00"),
+        ("crosswarn_dwd_icon_d2_eps", IconD2Eps, "2026-01-15T02:00:00+00:00"),
+        ("crosswarn_dwd_icon_eu_eps", IconEuEps, "2026-01-15T05:00:00+00:00"),
+    ],
+)
+def test_dag_runs_end_to_end(dag_id, cls, logical_date, airflow_db, tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState
+
+    root = tmp_path / "www"
+    source = cls(f"file://{root}/weather/nwp")
+    if source.grid_file:
+        write_grid_file(root, source)
+    write_run(root, source, RUN, ["vmax_10m", "tot_prec", "t_2m"], source.steps(RUN))
+    for name, folder in (("ARCHIVE", "archive"), ("WORK", "work"), ("OUT", "out"),
+                         ("CACHE", "cache")):  # fmt: skip
+        monkeypatch.setenv(f"CROSSWARN_{name}_DIR", str(tmp_path / folder))
+    monkeypatch.setenv("CROSSWARN_DWD_BASE_URL", f"file://{root}/weather/nwp")
+    dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags[dag_id]
+    for task in dag.tasks:
+        task.retries = 0
+    run = dag.test(logical_date=datetime.fromisoformat(logical_date))
+    assert run.state == DagRunState.SUCCESS
+    out = tmp_path / "out" / source.id / RUN
+    summary = json.loads((out / "summary.json").read_text())
+    # Gusts of 10 + s + m m/s everywhere exceed DWD's 50 km/h from the first hours: warnings.
+    assert summary["events"] > 0 and summary["messages"]["Alert"] > 0
+    manifest = json.loads((tmp_path / "archive" / source.id / RUN / "manifest.json").read_text())
+    assert len(manifest["files"]) == 3 * len(source.steps(RUN))

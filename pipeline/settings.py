@@ -70,5 +70,11 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(
         None, description="Address of a Dask scheduler (tcp://host:8786); unset: local threads."
     )
+    archive_retention_days: int = Field(
+        7, ge=1, description="Days raw inputs and intermediate products are kept."
+    )
+    outbox_retention_days: int = Field(
+        30, ge=1, description="Days published files are kept (unless still referenced)."
+    )
     download_workers: int = Field(4, ge=1, le=32)
     decode_workers: int = Field(2, ge=1, le=32)

@@ -23,7 +23,8 @@ def _bag():
 def test_dags_import_without_errors_and_have_the_expected_graph():
     bag = _bag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == DAG_IDS
+    assert sorted(bag.dag_ids) == sorted([*DAG_IDS, "crosswarn_housekeeping"])
+    assert [t.task_id for t in bag.dags["crosswarn_housekeeping"].tasks] == ["prune"]
     for dag_id in DAG_IDS:
         dag = bag.dags[dag_id]
         assert dag.max_active_runs == 2

@@ -1,0 +1,40 @@
+"""crosswarn housekeeping: prune the archive, work, output and outbox directories daily.
+
+Retention comes from CROSSWARN_ARCHIVE_RETENTION_DAYS and CROSSWARN_OUTBOX_RETENTION_DAYS and is
+counted back from the logical date. Nothing the warning ledger still references is removed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, dag, task
+
+
+@dag(
+    dag_id="crosswarn_housekeeping",
+    schedule=CronTriggerTimetable("15 3 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=10),
+        "execution_timeout": timedelta(minutes=30),
+    },
+    tags=["crosswarn"],
+    doc_md=__doc__,
+)
+def crosswarn_housekeeping():
+    @task
+    def prune(logical_date=None) -> dict:
+        from pipeline.housekeeping import prune
+        from pipeline.orchestration import settings
+
+        return prune(settings(), logical_date)
+
+    prune()
+
+
+crosswarn_housekeeping()

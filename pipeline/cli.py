@@ -42,7 +42,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     for stage in STAGES:
         getattr(jobs, stage)(args.source, args.run, settings)
+    consultation = Path(jobs.consult(settings))
+    jobs.deliver(jobs.CONSULTATION, args.run, settings)
     print_summary(settings.out_dir / args.source / args.run)
+    sent = json.loads((consultation / "summary.json").read_text())["messages"]
+    print(
+        f"\n  consultation across models: {sent['Alert']} new, {sent['Update']} updated and "
+        f"{sent['Cancel']} ended triggers, in {consultation}/"
+    )
     return 0
 
 

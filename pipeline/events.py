@@ -30,6 +30,7 @@ class Event:
     timeline: tuple[tuple[str, int], ...]  # (ISO valid time, own level)
     levels_by_criteria: dict[str, int] = field(default_factory=dict)  # peak level per authority
     probability: float | None = None  # ensembles: share of members reaching the peak level
+    models: dict[str, int] = field(default_factory=dict)  # combined events: model -> peak level
 
     @property
     def peak_level_name(self) -> str:
@@ -117,6 +118,7 @@ def event_to_dict(event: Event) -> dict:
         "timeline": [list(step) for step in event.timeline],
         "levels_by_criteria": event.levels_by_criteria,
         "probability": event.probability,
+        "models": event.models,
     }
 
 
@@ -133,4 +135,5 @@ def event_from_dict(data: dict) -> Event:
         timeline=tuple((t, level) for t, level in data["timeline"]),
         levels_by_criteria=dict(data["levels_by_criteria"]),
         probability=data.get("probability"),
+        models=dict(data.get("models", {})),
     )

@@ -7,12 +7,13 @@ Functions take and return plain strings and paths so that XCom carries ids and p
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
 import os
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,6 +22,7 @@ import xarray as xr
 
 from pipeline.bulletin import render_bulletin_html, render_map_png
 from pipeline.cap import AlertContext, read_cap, render_cap, render_trigger_cap, validate_cap
+from pipeline.combine import combine_events
 from pipeline.consultation import (
     find_triggers,
     linked_pairs,
@@ -37,7 +39,7 @@ from pipeline.criteria import (
     mismatches,
     thresholds_for,
 )
-from pipeline.errors import InvalidDataError, SourceUnavailable
+from pipeline.errors import DataNotYetAvailable, InvalidDataError, SourceUnavailable
 from pipeline.events import event_from_dict, event_to_dict, find_events
 from pipeline.exceedance import region_statistics
 from pipeline.feed import render_feed
@@ -52,6 +54,9 @@ from pipeline.sources.base import PRECIPITATION_WINDOWS, parse_run
 from pipeline.weights import cached_weights, grid_from_dataset
 
 log = logging.getLogger(__name__)
+
+#: The pseudo-source of the cross-model consultation (its outputs, work and ledger entries).
+CONSULTATION = "consultation"
 
 #: Variables whose statistics every run computes; thresholds come from the criteria.
 STATISTIC_VARIABLES = (
@@ -168,13 +173,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
     criteria = load_criteria(settings.regions_dir)
     consultation = load_consultation(settings.regions_dir, set(regions.index))
     countries = regions["country"].to_dict()
-    neighbours = cross_border_neighbours(regions)
-    links = linked_pairs(neighbours, consultation.areas)
-    neighbour_countries: dict[str, set[str]] = {}
-    for pair in links:
-        a, b = sorted(pair)
-        neighbour_countries.setdefault(a, set()).add(countries[b])
-        neighbour_countries.setdefault(b, set()).add(countries[a])
+    links, neighbour_countries = _linking(regions, consultation)
     reference = parse_run(run, cycle_hours=source_cls.cycle_hours, source_id=source_id)
     stats_path = work_dir(settings, source_id, run) / "statistics.nc"
     with xr.open_dataset(stats_path, engine="netcdf4") as stats:
@@ -232,7 +231,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             reference_time=reference,
             sent=reference + timedelta(minutes=source_cls.publication_delay_minutes),
             events=events,
-            triggers=triggers,
+            triggers=[],  # consultation triggers are decided across models: see consult()
             policy=consultation.events,
         )
     finally:
@@ -282,11 +281,19 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     """Render and validate every file of the run, then write them: the run's directory (swapped
     in atomically), the outbox (immutable files named by identifier), the Atom feed, and the
     pending deliveries. Return the run's output directory."""
-    source_cls = get_source(source_id)
     regions = load_regions(settings.regions_dir)
     criteria = load_criteria(settings.regions_dir)
     cells = load_crisis_cells(settings.regions_dir)
     assessment = json.loads((work_dir(settings, source_id, run) / "assessment.json").read_text())
+    if source_id == CONSULTATION:
+        inputs = {s: get_source(s) for s in assessment["inputs"]}
+        model_name = ", ".join(
+            f"{c.model_name} {assessment['inputs'][s]}" for s, c in inputs.items()
+        )
+        attribution = "; ".join(c.attribution for c in inputs.values())
+    else:
+        source_cls = get_source(source_id)
+        model_name, attribution = source_cls.model_name, source_cls.attribution
     # Messages are dated by the ledger from the run (published time), never by the clock, so
     # that a rerun writes identical files.
     status = cap_status(settings, assessment["production_status"])
@@ -306,10 +313,10 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
             status=status,
             sent=datetime.fromisoformat(decision["sent"]),
             source_id=source_id,
-            model=source_cls.model_name,
+            model=model_name,
             run=run,
             authority=authority,
-            attribution=source_cls.attribution,
+            attribution=attribution,
         )
 
     for decision in assessment["decisions"]:
@@ -396,7 +403,8 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
             ).encode(),
         )
         stats_src = work_dir(settings, source_id, run) / "statistics.nc"
-        staged.write("statistics.nc", stats_src.read_bytes())
+        if stats_src.exists():  # models have statistics; the consultation combines events
+            staged.write("statistics.nc", stats_src.read_bytes())
         staged.write(
             "summary.json", (json.dumps(summarise(assessment, regions), indent=1) + "\n").encode()
         )
@@ -413,6 +421,99 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         staged.commit()
     log.info("%s %s: %d files, status %s, in %s", source_id, run, len(files), status, final)
     return str(final)
+
+
+def consult(settings: Settings) -> str:
+    """Combine the newest run of every model into the consultation triggers, and publish them.
+
+    Models combine per region and hazard as :mod:`pipeline.combine` states (highest level over
+    models, each model named). The run is keyed by the newest model run and by the set of
+    model runs it combines, so a model publishing later for the same run decides again.
+    Return the output directory (``{out}/consultation/{run}``).
+    """
+    regions = load_regions(settings.regions_dir)
+    criteria = load_criteria(settings.regions_dir)
+    consultation = load_consultation(settings.regions_dir, set(regions.index))
+    links, neighbour_countries = _linking(regions, consultation)
+
+    def mismatch_pairs(event) -> list[tuple[str, int, str, int]]:
+        neighbours = neighbour_countries.get(event.region, set())
+        return mismatch_levels(
+            event.country, event.levels_by_criteria, neighbours, criteria, event.hazard
+        )
+
+    ledger = settings.ledger()
+    try:
+        latest = {
+            source: run
+            for source, run in ledger.latest_runs().items()
+            if source != CONSULTATION
+            and (work_dir(settings, source, run) / "assessment.json").exists()
+        }
+        if not latest:
+            raise DataNotYetAvailable("no model run has been assessed yet: nothing to combine")
+        by_model, levels, status = {}, {}, 0
+        for source_id, run in sorted(latest.items()):
+            path = work_dir(settings, source_id, run) / "assessment.json"
+            assessment = json.loads(path.read_text())
+            by_model[get_source(source_id).model_name] = [
+                event_from_dict(e) for e in assessment["events"]
+            ]
+            status = max(status, assessment["production_status"])
+            for hazard, by_region in assessment["levels"].items():
+                for region, by_criteria in by_region.items():
+                    merged = levels.setdefault(hazard, {}).setdefault(region, {})
+                    for country, level in by_criteria.items():
+                        merged[country] = max(merged.get(country, 0), level)
+        events = combine_events(by_model)
+        triggers = find_triggers(
+            events, links, regions["crisis_cell"].to_dict(), consultation.rule, mismatch_pairs
+        )
+        run = max(latest.values())
+        sent = max(
+            parse_run(r, cycle_hours=get_source(s).cycle_hours, source_id=s)
+            + timedelta(minutes=get_source(s).publication_delay_minutes)
+            for s, r in latest.items()
+        )
+        inputs = hashlib.sha256(json.dumps(sorted(latest.items())).encode()).hexdigest()[:16]
+        decisions = ledger.record_run(
+            CONSULTATION,
+            run,
+            reference_time=datetime.strptime(run, "%Y%m%d%H").replace(tzinfo=UTC),
+            sent=sent,
+            events=[],
+            triggers=triggers,
+            policy=consultation.events,
+            inputs=inputs,
+        )
+    finally:
+        ledger.close()
+    write_json_atomic(
+        work_dir(settings, CONSULTATION, run) / "assessment.json",
+        {
+            "source": CONSULTATION,
+            "run": run,
+            "inputs": latest,
+            "production_status": status,
+            "levels": levels,
+            "events": [event_to_dict(e) for e in events],
+            "triggers": [trigger_to_dict(t) for t in triggers],
+            "decisions": [asdict(d) for d in decisions],
+        },
+    )
+    return publish(CONSULTATION, run, settings)
+
+
+def _linking(regions, consultation) -> tuple[dict, dict[str, set[str]]]:
+    """Linked region pairs (border or shared area), and each region's linked countries."""
+    countries = regions["country"].to_dict()
+    links = linked_pairs(cross_border_neighbours(regions), consultation.areas)
+    neighbour_countries: dict[str, set[str]] = {}
+    for pair in links:
+        a, b = sorted(pair)
+        neighbour_countries.setdefault(a, set()).add(countries[b])
+        neighbour_countries.setdefault(b, set()).add(countries[a])
+    return links, neighbour_countries
 
 
 def deliver(source_id: str, run: str, settings: Settings) -> str:

@@ -74,6 +74,9 @@ class ProcessedRun(Base):
     run: Mapped[str] = mapped_column(String(10), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(16))  # processed | superseded
     decisions: Mapped[list] = mapped_column()
+    #: What the run was decided from, when that can change for the same run id (the
+    #: consultation combines the newest run of every model): a new input set decides again.
+    inputs: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class LedgerEvent(Base):
@@ -182,12 +185,17 @@ class Ledger:
         events: list[Event],
         triggers: list[Trigger],
         policy: EventPolicy,
+        inputs: str = "",
     ) -> list[Decision]:
-        """Decide (once) the messages of ``run``; return them, recorded or as recorded before."""
+        """Decide (once per ``inputs``) the messages of ``run``; return them, recorded or as
+        recorded before."""
         with self._transaction(source) as session:
             done = session.get(ProcessedRun, (source, run))
-            if done is not None:
+            if done is not None and done.inputs == inputs:
                 return [Decision(**d) for d in done.decisions]
+            if done is not None:
+                session.delete(done)  # the same run decided again from newer inputs
+                session.flush()
             state = session.get(SourceState, source)
             if state.latest_run > run:
                 log.warning(
@@ -198,7 +206,9 @@ class Ledger:
                 )
                 return []
             state.latest_run = run
-            context = _RunContext(self, session, source, run, _utc(reference_time), _utc(sent))
+            context = _RunContext(
+                self, session, source, run, _utc(reference_time), _utc(sent), salt=inputs
+            )
             decisions = context.warnings(events, policy) + context.triggers(triggers, policy)
             session.add(
                 ProcessedRun(
@@ -206,9 +216,15 @@ class Ledger:
                     run=run,
                     outcome="processed",
                     decisions=[asdict(d) for d in decisions],
+                    inputs=inputs,
                 )
             )
             return decisions
+
+    def latest_runs(self) -> dict[str, str]:
+        """The newest run processed, per source."""
+        with Session(self.engine) as session:
+            return {s.source: s.latest_run for s in session.scalars(select(SourceState))}
 
     def messages(self, subject: str | None = None) -> list[Message]:
         with Session(self.engine) as session:
@@ -259,14 +275,16 @@ class _RunContext:
         run: str,
         reference: datetime,
         sent: datetime,
+        salt: str = "",
     ) -> None:
         self.ledger, self.session, self.source, self.run = ledger, session, source, run
-        self.reference, self.sent = reference, sent
+        self.reference, self.sent, self.salt = reference, sent, salt
 
     def _message(
         self, kind: str, subject: str, msg_type: str, level: int, previous: str | None, data: dict
     ) -> Decision:
-        digest = hashlib.sha256(f"{self.source}|{kind}|{subject}".encode()).hexdigest()[:12]
+        key = f"{self.source}|{kind}|{subject}" + (f"|{self.salt}" if self.salt else "")
+        digest = hashlib.sha256(key.encode()).hexdigest()[:12]
         ident = f"{self.ledger.oid_prefix}.{self.source}.{self.run}.{digest}"
         references = ""
         if previous:

@@ -137,9 +137,11 @@ def demo_run(airflow_db, scenario_mirror, tmp_path_factory) -> Path:
         CROSSWARN_OUT_DIR=str(base / "out"),
         CROSSWARN_CACHE_DIR=str(base / "cache"),
     )
-    dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags[DAG_ID]
-    for task in dag.tasks:
-        task.retries = 0  # a failing task fails the test now instead of waiting for retries
-    run = dag.test(logical_date=LOGICAL_DATE)
-    assert run.state == DagRunState.SUCCESS
+    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    for dag_id, logical_date in ((DAG_ID, LOGICAL_DATE), ("crosswarn_consultation", None)):
+        dag = bag.dags[dag_id]
+        for task in dag.tasks:
+            task.retries = 0  # a failing task fails the test now instead of waiting for retries
+        run = dag.test(logical_date=logical_date)
+        assert run.state == DagRunState.SUCCESS, dag_id
     return base / "out" / "dwd-icon-d2" / "2026011500"

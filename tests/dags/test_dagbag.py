@@ -23,7 +23,14 @@ def _bag():
 def test_dags_import_without_errors_and_have_the_expected_graph():
     bag = _bag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == sorted([*DAG_IDS, "crosswarn_housekeeping"])
+    assert sorted(bag.dag_ids) == sorted(
+        [*DAG_IDS, "crosswarn_consultation", "crosswarn_housekeeping"]
+    )
+    consultation = bag.dags["crosswarn_consultation"]
+    assert {t.task_id for t in consultation.tasks} == {"consult", "deliver"}
+    assert {a.uri for a in consultation.timetable.asset_condition.objects} == {
+        f"crosswarn://warnings/{d.removeprefix('crosswarn_').replace('_', '-')}" for d in DAG_IDS
+    }
     assert [t.task_id for t in bag.dags["crosswarn_housekeeping"].tasks] == ["prune"]
     for dag_id in DAG_IDS:
         dag = bag.dags[dag_id]

@@ -18,14 +18,20 @@ def _cells() -> dict[str, dict]:
     return {c["id"]: c for c in data["crisis_cells"]}
 
 
+def _consultation(demo_run):
+    return demo_run.parent.parent / "consultation" / demo_run.name
+
+
 def test_trigger_messages_speak_the_convened_cells_languages(demo_run):
-    triggers = json.loads((demo_run / "triggers.json").read_text())
+    consultation = _consultation(demo_run)
+    triggers = json.loads((consultation / "triggers.json").read_text())
     cells = _cells()
     restricted = [
         read_cap(p.read_bytes())
-        for p in sorted((demo_run / "cap").glob("*.xml"))
+        for p in sorted((consultation / "cap").glob("*.xml"))
         if b"<scope>Restricted</scope>" in p.read_bytes()
     ]
+    assert not any(b"Restricted" in p.read_bytes() for p in (demo_run / "cap").glob("*.xml"))
     assert len(restricted) == len(triggers) >= 1
     for message in restricted:
         trigger_id = message["info"][0]["parameters"]["crosswarn_trigger"][0]
@@ -38,9 +44,10 @@ def test_trigger_messages_speak_the_convened_cells_languages(demo_run):
 
 def test_each_trigger_has_a_bulletin_per_language_and_a_map(demo_run):
     cells = _cells()
-    triggers = json.loads((demo_run / "triggers.json").read_text())
-    pages = sorted((demo_run / "bulletins").glob("*.html"))
-    maps = sorted((demo_run / "bulletins").glob("*-map.png"))
+    consultation = _consultation(demo_run)
+    triggers = json.loads((consultation / "triggers.json").read_text())
+    pages = sorted((consultation / "bulletins").glob("*.html"))
+    maps = sorted((consultation / "bulletins").glob("*-map.png"))
     assert len(maps) == len(triggers)
     for path in maps:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

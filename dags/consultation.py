@@ -1,0 +1,55 @@
+"""crosswarn consultation: combine the newest run of every model into joint-consultation triggers.
+
+Runs whenever a model DAG publishes its warnings (any of their Assets). Models combine per region
+and hazard at the highest level any gives, each named (pipeline/combine.py); the ledger decides
+which triggers to send, and the crisis cells receive them with their bulletins.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, task
+
+from pipeline.orchestration import warnings_asset
+
+SOURCES = ("dwd-icon-d2", "dwd-icon-eu", "dwd-icon-d2-eps", "dwd-icon-eu-eps")
+
+
+@dag(
+    dag_id="crosswarn_consultation",
+    schedule=warnings_asset(SOURCES[0])
+    | warnings_asset(SOURCES[1])
+    | warnings_asset(SOURCES[2])
+    | warnings_asset(SOURCES[3]),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "retries": 3,
+        "retry_delay": timedelta(minutes=2),
+        "execution_timeout": timedelta(minutes=20),
+    },
+    tags=["crosswarn"],
+    doc_md=__doc__,
+)
+def crosswarn_consultation():
+    @task
+    def consult() -> str:
+        from pipeline import jobs
+        from pipeline.orchestration import settings
+
+        return jobs.consult(settings())
+
+    @task(retries=5)
+    def deliver(published: str) -> str:
+        from pipeline import jobs
+        from pipeline.orchestration import settings
+
+        return jobs.deliver(jobs.CONSULTATION, "any", settings())
+
+    deliver(consult())
+
+
+crosswarn_consultation()

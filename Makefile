@@ -32,7 +32,13 @@ demo: $(VENV)/.synced
 		> airflow_home/demo.log 2>&1 || { tail -n 60 airflow_home/demo.log; exit 1; }
 	@grep -q "DagRun Finished.*state=success" airflow_home/demo.log \
 		|| { echo "the DAG run did not succeed: see airflow_home/demo.log"; exit 1; }
+	@echo "airflow dags test crosswarn_consultation  (log: airflow_home/consultation.log)"
+	$(DEMO_ENV) $(VENV)/bin/airflow dags test crosswarn_consultation \
+		> airflow_home/consultation.log 2>&1 || { tail -n 60 airflow_home/consultation.log; exit 1; }
+	@grep -q "DagRun Finished.*state=success" airflow_home/consultation.log \
+		|| { echo "the consultation did not succeed: see airflow_home/consultation.log"; exit 1; }
 	$(VENV)/bin/crosswarn summary out/dwd-icon-d2/$(DEMO_RUN)
+	@echo "  consultation triggers (Restricted CAP, bulletins, map): out/consultation/$(DEMO_RUN)/"
 
 test: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

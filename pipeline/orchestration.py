@@ -28,13 +28,24 @@ def warnings_asset(source_id: str) -> Asset:
     return Asset(f"crosswarn://warnings/{source_id}")
 
 
+#: The Airflow Connection holding the KNMI Data Platform API key (in its password field).
+KNMI_CONNECTION = "knmi_open_data"
+
+
 def settings():
-    """Settings from the environment, overridden by the Airflow Variable ``crosswarn`` (JSON)."""
-    from airflow.sdk import Variable
+    """Settings from the environment, overridden by the Airflow Variable ``crosswarn`` (JSON);
+    the KNMI API key comes from the Connection ``knmi_open_data`` when there is one."""
+    from airflow.sdk import Connection, Variable
 
     from pipeline.settings import Settings
 
     overrides = Variable.get("crosswarn", default=None, deserialize_json=True) or {}
+    try:
+        key = Connection.get(KNMI_CONNECTION).password
+    except Exception:
+        key = None
+    if key:
+        overrides["knmi_api_key"] = key
     return Settings(**overrides)
 
 

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         return Ledger(url, sender=self.cap_sender, oid_prefix=self.cap_oid_prefix)
 
+    knmi_api_key: SecretStr | None = Field(
+        None, description="KNMI Data Platform key; in Airflow, the Connection knmi_open_data."
+    )
     webhook_url: str | None = Field(None, description="Where CAP messages are POSTed.")
     webhook_secret: SecretStr | None = Field(
         None, description="HMAC-SHA256 key signing webhook bodies (X-Crosswarn-Signature)."

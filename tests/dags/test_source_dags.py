@@ -47,3 +47,58 @@ def test_dag_runs_end_to_end(dag_id, cls, logical_date, airflow_db, tmp_path, mo
     assert summary["events"] > 0 and summary["messages"]["Alert"] > 0
     manifest = json.loads((tmp_path / "archive" / source.id / RUN / "manifest.json").read_text())
     assert len(manifest["files"]) == 3 * len(source.steps(RUN))
+
+
+def test_settings_come_from_variables_and_the_knmi_connection(airflow_db, monkeypatch):
+    """Inside a task: the Variable `crosswarn` overrides the environment; the key stays secret."""
+    import os
+    from datetime import UTC, datetime
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState
+
+    monkeypatch.setenv("AIRFLOW_VAR_CROSSWARN", json.dumps({"cap_status": "Test"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_KNMI_OPEN_DATA", json.dumps({"conn_type": "http", "password": "k3y"})
+    )
+    from pipeline.orchestration import settings
+
+    seen = {}
+
+    bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    dag = bag.dags["crosswarn_housekeeping"]
+    task = dag.get_task("prune")
+    original = task.python_callable
+
+    def probe(logical_date=None):
+        found = settings()
+        seen["status"] = found.cap_status
+        seen["key"] = found.knmi_api_key
+        return {}
+
+    task.python_callable = probe
+    try:
+        run = dag.test(logical_date=datetime(2026, 1, 16, 3, 15, tzinfo=UTC))
+    finally:
+        task.python_callable = original
+    assert run.state == DagRunState.SUCCESS
+    assert seen["status"] == "Test"
+    assert seen["key"].get_secret_value() == "k3y" and "k3y" not in repr(seen["key"])
+
+
+def test_housekeeping_dag_runs(airflow_db, tmp_path, monkeypatch):
+    import os
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState
+
+    for name in ("ARCHIVE", "WORK", "OUT", "CACHE"):
+        monkeypatch.setenv(f"CROSSWARN_{name}_DIR", str(tmp_path / name.lower()))
+    old = tmp_path / "archive" / "dwd-icon-d2" / "2025010100"
+    old.mkdir(parents=True)
+    dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["crosswarn_housekeeping"]
+    from datetime import UTC, datetime
+
+    run = dag.test(logical_date=datetime(2026, 1, 15, 3, 15, tzinfo=UTC))  # keeps from 8 Jan
+    assert run.state == DagRunState.SUCCESS
+    assert not old.exists()

@@ -128,6 +128,40 @@ def _alert(
     return alert
 
 
+def _info(
+    alert: etree._Element,
+    *,
+    language: str,
+    texts: dict[str, str],
+    response: str,
+    urgency: str,
+    severity: str,
+    certainty: str,
+    onset: datetime,
+    expires: datetime,
+    parameters: dict[str, str],
+) -> etree._Element:
+    """One <info> up to its parameters, in the schema's element order (areas follow)."""
+    info = _sub(alert, "info")
+    _sub(info, "language", language)
+    _sub(info, "category", "Met")
+    _sub(info, "event", texts["event"])
+    _sub(info, "responseType", response)
+    _sub(info, "urgency", urgency)
+    _sub(info, "severity", severity)
+    _sub(info, "certainty", certainty)
+    _sub(info, "onset", cap_time(onset))
+    _sub(info, "expires", cap_time(expires))
+    _sub(info, "senderName", "crosswarn")
+    for key in ("headline", "description", "instruction"):
+        _sub(info, key, texts[key])
+    for name, value in parameters.items():
+        parameter = _sub(info, "parameter")
+        _sub(parameter, "valueName", name)
+        _sub(parameter, "value", value)
+    return info
+
+
 def render_cap(
     event: Event,
     context: AlertContext,
@@ -171,27 +205,21 @@ def render_cap(
             authority=context.authority,
             exercise=exercise,
         )
-        info = _sub(alert, "info")
-        _sub(info, "language", language_tag(language, event.country))
-        _sub(info, "category", "Met")
-        _sub(info, "event", texts["event"])
-        _sub(info, "responseType", "Monitor" if level == 1 else "Prepare")
-        _sub(info, "urgency", _urgency(event.onset, context.sent))
-        _sub(info, "severity", SEVERITY[level])
-        _sub(info, "certainty", certainty(event.probability))
-        _sub(info, "onset", cap_time(event.onset))
-        _sub(info, "expires", cap_time(event.expiry))
-        _sub(info, "senderName", "crosswarn")
-        _sub(info, "headline", texts["headline"])
-        _sub(info, "description", texts["description"])
-        _sub(info, "instruction", texts["instruction"])
-        for name, value in (
-            ("awareness_level", AWARENESS_LEVEL[level]),
-            ("awareness_type", AWARENESS_TYPE[event.hazard]),
-        ):
-            parameter = _sub(info, "parameter")
-            _sub(parameter, "valueName", name)
-            _sub(parameter, "value", value)
+        info = _info(
+            alert,
+            language=language_tag(language, event.country),
+            texts=texts,
+            response="Monitor" if level == 1 else "Prepare",
+            urgency=_urgency(event.onset, context.sent),
+            severity=SEVERITY[level],
+            certainty=certainty(event.probability),
+            onset=event.onset,
+            expires=event.expiry,
+            parameters={
+                "awareness_level": AWARENESS_LEVEL[level],
+                "awareness_type": AWARENESS_TYPE[event.hazard],
+            },
+        )
         area = _sub(info, "area")
         _sub(area, "areaDesc", area_name)
         for polygon in polygons:
@@ -250,28 +278,22 @@ def render_trigger_cap(
             authorities=authorities,
             exercise=exercise,
         )
-        info = _sub(alert, "info")
-        _sub(info, "language", LANGUAGE_TAGS[language])
-        _sub(info, "category", "Met")
-        _sub(info, "event", texts["event"])
-        _sub(info, "responseType", "Prepare" if msg_type != "Cancel" else "AllClear")
-        _sub(info, "urgency", _urgency(start, context.sent))
-        _sub(info, "severity", SEVERITY[level])
-        _sub(info, "certainty", "Likely")
-        _sub(info, "onset", cap_time(start))
-        _sub(info, "expires", cap_time(end))
-        _sub(info, "senderName", "crosswarn")
-        _sub(info, "headline", texts["headline"])
-        _sub(info, "description", texts["description"])
-        _sub(info, "instruction", texts["instruction"])
-        for name, value in (
-            ("awareness_level", AWARENESS_LEVEL[level]),
-            ("awareness_type", AWARENESS_TYPE[trigger["hazard"]]),
-            ("crosswarn_trigger", trigger["id"]),
-        ):
-            parameter = _sub(info, "parameter")
-            _sub(parameter, "valueName", name)
-            _sub(parameter, "value", value)
+        info = _info(
+            alert,
+            language=LANGUAGE_TAGS[language],
+            texts=texts,
+            response="Prepare" if msg_type != "Cancel" else "AllClear",
+            urgency=_urgency(start, context.sent),
+            severity=SEVERITY[level],
+            certainty="Likely",
+            onset=start,
+            expires=end,
+            parameters={
+                "awareness_level": AWARENESS_LEVEL[level],
+                "awareness_type": AWARENESS_TYPE[trigger["hazard"]],
+                "crosswarn_trigger": trigger["id"],
+            },
+        )
         for region_id in sorted(trigger["regions"]):
             region = regions.loc[region_id]
             area = _sub(info, "area")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import http.server
 import os
 import tempfile
@@ -22,6 +23,29 @@ os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/
 os.environ["AIRFLOW__CORE__PARALLELISM"] = "4"
 
 SHARED_DATA = Path(os.environ.get("CROSSWARN_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+#: The PostgreSQL server for ledger and scheduler tests (.ci/run starts one and sets both).
+PG_URL = os.environ.get(
+    "CROSSWARN_TEST_POSTGRES_URL",
+    f"postgresql+pg8000://{getpass.getuser()}@/postgres"
+    "?unix_sock=/var/run/postgresql/.s.PGSQL.5432",
+)
+
+
+def postgres_admin():
+    """An AUTOCOMMIT engine on the test server: skipped when unreachable, a failure in CI."""
+    from sqlalchemy import create_engine
+
+    try:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect():
+            pass
+    except Exception as exc:
+        message = f"no PostgreSQL server reachable at {PG_URL}: {type(exc).__name__}"
+        if os.environ.get("CROSSWARN_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return admin
 
 
 @pytest.fixture(scope="session")

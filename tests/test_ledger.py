@@ -7,39 +7,29 @@ its own database. ``.ci/run`` installs and starts the server and sets
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from pipeline.consultation import EventPolicy, Trigger
 from pipeline.events import Event
 from pipeline.ledger import Ledger
+from tests.conftest import postgres_admin
 
 T0 = datetime(2026, 1, 15, 0, tzinfo=UTC)
 SENDER = "crosswarn@example.org"
 PREFIX = "2.49.0.0.0.0.CROSSWARN"
 POLICY = EventPolicy(merge_gap_hours=1, material_shift_hours=3)
-PG_URL = os.environ.get(
-    "CROSSWARN_TEST_POSTGRES_URL",
-    "postgresql+pg8000://root@/postgres?unix_sock=/var/run/postgresql/.s.PGSQL.5432",
-)
 
 
 def _postgres_database():
-    try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            name = f"crosswarn_test_{uuid.uuid4().hex[:10]}"
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    except Exception as exc:
-        message = f"no PostgreSQL server reachable at {PG_URL}: {type(exc).__name__}"
-        if os.environ.get("CROSSWARN_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    admin = postgres_admin()
+    name = f"crosswarn_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     return admin, name, url
 

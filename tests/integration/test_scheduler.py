@@ -21,8 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import ROOT
-from tests.test_ledger import PG_URL
+from tests.conftest import ROOT, postgres_admin
 
 BIN = Path(sys.executable).parent
 LOGICAL_DATE = "2026-01-15T01:30:00+00:00"
@@ -38,16 +37,10 @@ def _free_port() -> int:
 def airflow_database():
     """A fresh PostgreSQL database and role for Airflow's metadata, reached over TCP."""
     name = f"crosswarn_it_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD '{name}'"))
-            conn.execute(text(f"CREATE DATABASE {name} OWNER {name}"))
-    except Exception as exc:
-        message = f"no PostgreSQL server reachable at {PG_URL}: {type(exc).__name__}"
-        if os.environ.get("CROSSWARN_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    admin = postgres_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD '{name}'"))
+        conn.execute(text(f"CREATE DATABASE {name} OWNER {name}"))
     metadata = create_engine(admin.url.set(database=name))
     yield f"postgresql+psycopg2://{name}:{name}@127.0.0.1:5432/{name}", metadata
     metadata.dispose()

@@ -200,17 +200,12 @@ def mismatch_levels(
 
 
 def mismatches(
-    own_country: str,
-    levels_by_criteria: dict[str, int],
-    neighbour_countries: set[str],
-    criteria: dict[str, AuthorityCriteria],
-    hazard: str = "wind",
+    pairs: list[tuple[str, int, str, int]], criteria: dict[str, AuthorityCriteria]
 ) -> list[str]:
-    """The same in words: "orange under DWD criteria, yellow under KMI-IRM criteria"."""
+    """:func:`mismatch_levels` in words: "orange under DWD criteria, yellow under KMI-IRM
+    criteria"."""
     return [
         f"{LEVELS[own]} under {criteria[a].authority} criteria, "
         f"{LEVELS[level]} under {criteria[b].authority} criteria"
-        for a, own, b, level in mismatch_levels(
-            own_country, levels_by_criteria, neighbour_countries, criteria, hazard
-        )
+        for a, own, b, level in pairs
     ]

@@ -173,7 +173,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
     criteria = load_criteria(settings.regions_dir)
     consultation = load_consultation(settings.regions_dir, set(regions.index))
     countries = regions["country"].to_dict()
-    links, neighbour_countries = _linking(regions, consultation)
+    links, mismatch_pairs = _linking(regions, consultation, criteria)
     reference = parse_run(run, cycle_hours=source_cls.cycle_hours, source_id=source_id)
     stats_path = work_dir(settings, source_id, run) / "statistics.nc"
     with xr.open_dataset(stats_path, engine="netcdf4") as stats:
@@ -208,17 +208,8 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             for region in map(str, peak.region.values)
         }
 
-    def mismatch_pairs(event) -> list[tuple[str, int, str, int]]:
-        neighbours = neighbour_countries.get(event.region, set())
-        return mismatch_levels(
-            event.country, event.levels_by_criteria, neighbours, criteria, event.hazard
-        )
-
     def mismatch_text(event) -> list[str]:
-        neighbours = neighbour_countries.get(event.region, set())
-        return mismatches(
-            event.country, event.levels_by_criteria, neighbours, criteria, event.hazard
-        )
+        return mismatches(mismatch_pairs(event), criteria)
 
     triggers = find_triggers(
         events, links, regions["crisis_cell"].to_dict(), consultation.rule, mismatch_pairs
@@ -434,14 +425,7 @@ def consult(settings: Settings) -> str:
     regions = load_regions(settings.regions_dir)
     criteria = load_criteria(settings.regions_dir)
     consultation = load_consultation(settings.regions_dir, set(regions.index))
-    links, neighbour_countries = _linking(regions, consultation)
-
-    def mismatch_pairs(event) -> list[tuple[str, int, str, int]]:
-        neighbours = neighbour_countries.get(event.region, set())
-        return mismatch_levels(
-            event.country, event.levels_by_criteria, neighbours, criteria, event.hazard
-        )
-
+    links, mismatch_pairs = _linking(regions, consultation, criteria)
     ledger = settings.ledger()
     try:
         latest = {
@@ -504,16 +488,27 @@ def consult(settings: Settings) -> str:
     return publish(CONSULTATION, run, settings)
 
 
-def _linking(regions, consultation) -> tuple[dict, dict[str, set[str]]]:
-    """Linked region pairs (border or shared area), and each region's linked countries."""
+def _linking(regions, consultation, criteria):
+    """Linked region pairs (border or shared area), and a function giving an event's criteria
+    mismatches against the countries its region is linked to."""
     countries = regions["country"].to_dict()
     links = linked_pairs(cross_border_neighbours(regions), consultation.areas)
-    neighbour_countries: dict[str, set[str]] = {}
+    linked_countries: dict[str, set[str]] = {}
     for pair in links:
         a, b = sorted(pair)
-        neighbour_countries.setdefault(a, set()).add(countries[b])
-        neighbour_countries.setdefault(b, set()).add(countries[a])
-    return links, neighbour_countries
+        linked_countries.setdefault(a, set()).add(countries[b])
+        linked_countries.setdefault(b, set()).add(countries[a])
+
+    def mismatch_pairs(event) -> list[tuple[str, int, str, int]]:
+        return mismatch_levels(
+            event.country,
+            event.levels_by_criteria,
+            linked_countries.get(event.region, set()),
+            criteria,
+            event.hazard,
+        )
+
+    return links, mismatch_pairs
 
 
 def deliver(source_id: str, run: str, settings: Settings) -> str:

@@ -21,7 +21,6 @@ one source are serialised by a row lock (PostgreSQL) or an immediate transaction
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -524,7 +523,3 @@ def upgrade(engine: Engine) -> None:
 
     with _MIGRATING:
         command.upgrade(alembic_config(engine), "head")
-
-
-def dumps(decisions: list[Decision]) -> str:
-    return json.dumps([asdict(d) for d in decisions], indent=1, ensure_ascii=False)

@@ -15,7 +15,7 @@ import xarray as xr
 import yaml
 
 from pipeline.consultation import Rule, find_triggers, linked_pairs, load_consultation
-from pipeline.criteria import assess_levels, load_criteria, mismatches
+from pipeline.criteria import assess_levels, load_criteria, mismatch_levels, mismatches
 from pipeline.errors import ConfigError
 from pipeline.events import Event
 from pipeline.regions import load_regions
@@ -128,7 +128,8 @@ def test_levels_by_hand_with_probability_and_lead_time():
 
 
 def test_mismatch_in_words():
-    words = mismatches("DE", {"DE": 2, "BE": 1, "NL": 2}, {"BE", "NL"}, CRITERIA)
+    pairs = mismatch_levels("DE", {"DE": 2, "BE": 1, "NL": 2}, {"BE", "NL"}, CRITERIA, "wind")
+    words = mismatches(pairs, CRITERIA)
     assert words == ["orange under DWD criteria, yellow under KMI-IRM criteria"]
 
 

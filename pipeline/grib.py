@@ -10,7 +10,7 @@ from __future__ import annotations
 import bz2
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,6 +60,25 @@ class RegularGrid:
         )
         area = EARTH_RADIUS_KM**2 * np.radians(self.dlon) * band
         return np.broadcast_to(area[:, None], self.shape)
+
+    def crop(self, bounds: tuple[float, float, float, float]) -> tuple[RegularGrid, tuple]:
+        """The part of the grid inside ``(lat_min, lat_max, lon_min, lon_max)``, and the
+        (row, column) slices that cut it from a field on this grid."""
+        lat_min, lat_max, lon_min, lon_max = bounds
+        lats, lons = self.latitudes, self.longitudes
+        rows = np.flatnonzero((lats >= lat_min) & (lats <= lat_max))
+        cols = np.flatnonzero((lons >= lon_min) & (lons <= lon_max))
+        if not len(rows) or not len(cols):
+            raise InvalidGridError(f"{self.describe()} does not cover the area {bounds}")
+        grid = RegularGrid(
+            lat0=float(lats[rows[0]]),
+            lon0=float(lons[cols[0]]),
+            dlat=self.dlat,
+            dlon=self.dlon,
+            nlat=len(rows),
+            nlon=len(cols),
+        )
+        return grid, (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
 
     def describe(self) -> str:
         return (
@@ -118,6 +137,12 @@ class GribField:
     centre: str
     production_status: int  # GRIB2 code table 1.3: 0 operational, 1 test, 2 research ...
     short_name: str = ""  # eccodes' shortName, e.g. "10u", "max_i10fg"
+    #: Further eccodes keys asked for by the caller (GRIB1 table entries, units, ...).
+    keys: dict = field(default_factory=dict)
+
+    @property
+    def edition(self) -> int:
+        return 2 if self.discipline >= 0 else 1
 
 
 def read_bytes(path: Path) -> bytes:
@@ -170,23 +195,29 @@ def _message_end(data: bytes, offset: int, origin: str) -> int:
     return end
 
 
-def decode_fields(path: Path) -> list[GribField]:
+def decode_fields(path: Path, *, keys: tuple[str, ...] = ()) -> list[GribField]:
     """Decode every message of a (possibly bz2-compressed) GRIB file.
 
     Regular lat-lon grids come back with latitude ascending; unstructured grids as 1-D cells.
+    ``keys`` are further eccodes keys to keep in :attr:`GribField.keys` (None when absent).
     """
-    return decode_bytes(read_bytes(path), origin=str(path))
+    return decode_bytes(read_bytes(path), origin=str(path), keys=keys)
 
 
-def decode_bytes(data: bytes, *, origin: str) -> list[GribField]:
+def decode_bytes(data: bytes, *, origin: str, keys: tuple[str, ...] = ()) -> list[GribField]:
     """Decode every GRIB message in ``data``; errors name ``origin``."""
     fields = []
     for handle in iter_messages(data, origin=origin):
         try:
-            fields.append(_to_field(handle, origin))
+            fields.append(_to_field(handle, origin, keys))
         finally:
             eccodes.codes_release(handle)
     return fields
+
+
+def message_keys(handle: int, keys: tuple[str, ...]) -> dict:
+    """The values of ``keys`` in one message (None for a key the message does not have)."""
+    return {key: _get(handle, key) for key in keys}
 
 
 def _get(handle: int, key: str, default=None):
@@ -196,7 +227,7 @@ def _get(handle: int, key: str, default=None):
         return default
 
 
-def _to_field(handle: int, origin: str) -> GribField:
+def _to_field(handle: int, origin: str, keys: tuple[str, ...] = ()) -> GribField:
     grid_type = eccodes.codes_get(handle, "gridType")
     eccodes.codes_set(handle, "missingValue", 1.0e20)
     if grid_type == "regular_ll":
@@ -234,6 +265,7 @@ def _to_field(handle: int, origin: str) -> GribField:
         centre=str(_get(handle, "centre", "")),
         production_status=int(_get(handle, "productionStatusOfProcessedData", 0) or 0),
         short_name=str(_get(handle, "shortName", "")),
+        keys=message_keys(handle, keys),
     )
 
 

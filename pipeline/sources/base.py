@@ -47,23 +47,58 @@ CF_STANDARD_NAMES: dict[str, str] = {
 STATISTICAL_PROCESS = {"instant": None, "accumulated": 1, "interval_max": 2, "interval_min": 3}
 
 
+#: eccodes keys and the values a message must have, e.g. (("shortName", "2t"),).
+Match = tuple[tuple[str, Any], ...]
+
+
 @dataclass(frozen=True)
 class Variable:
     """How one provider variable maps onto a canonical one.
 
     ``canonical`` is a key of :data:`CANONICAL_UNITS`; for accumulated precipitation it is the
     stem ``precipitation`` and the windows of :data:`PRECIPITATION_WINDOWS` are derived.
+    A message is this variable when its GRIB2 parameter is ``grib`` (if given, with the
+    statistical process of ``kind``) and its eccodes keys have the values in ``match``.
+    ``components`` (instead of ``match``) names the two vector components whose magnitude is
+    the variable, one message each (KNMI's gust components).
     """
 
     canonical: str
-    grib: tuple[int, int, int]  # GRIB2 discipline, parameterCategory, parameterNumber
+    grib: tuple[int, int, int] | None  # GRIB2 discipline, parameterCategory, parameterNumber
     kind: Literal["interval_max", "interval_min", "accumulated", "instant"]
     scale: float = 1.0
     offset: float = 0.0
+    match: Match = ()
+    components: tuple[Match, ...] = ()
 
     @property
     def statistical_process(self) -> int | None:
         return STATISTICAL_PROCESS[self.kind]
+
+    @property
+    def parts(self) -> tuple[Match, ...]:
+        """The messages one member of this variable takes: one, or one per component."""
+        return self.components or (self.match,)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The eccodes keys needed to recognise the variable's messages."""
+        return tuple(dict.fromkeys(k for part in self.parts for k, _ in part))
+
+    def is_part(self, field, part: Match) -> bool:
+        """Whether the decoded ``field`` is the message ``part`` of this variable."""
+        if self.grib is not None and (
+            (field.discipline, field.category, field.number) != self.grib
+            or field.statistical_process != self.statistical_process
+        ):
+            return False
+        return all(field.keys.get(key) == value for key, value in part)
+
+    def describe(self, part: Match = ()) -> str:
+        bits = [f"GRIB2 parameter {self.grib} / process {self.statistical_process}"]
+        bits = bits if self.grib is not None else []
+        bits += [f"{key}={value}" for key, value in part]
+        return ", ".join(bits)
 
 
 def parse_run(run: str, *, cycle_hours: int, source_id: str) -> datetime:
@@ -77,6 +112,28 @@ def parse_run(run: str, *, cycle_hours: int, source_id: str) -> datetime:
             f"run {run!r}: {source_id} runs every {cycle_hours} h (00, {cycle_hours:02d}, ...)"
         )
     return when
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """Which expected files of a run the server lists."""
+
+    source: str
+    run: str
+    expected: int
+    missing: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def describe(self) -> str:
+        if self.complete:
+            return f"{self.source} {self.run}: complete ({self.expected} files)"
+        return (
+            f"{self.source} {self.run}: {len(self.missing)} of {self.expected} files not listed "
+            f"yet, first {self.missing[0]}"
+        )
 
 
 class Source:

@@ -27,43 +27,20 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
-from datetime import timedelta
-from itertools import pairwise
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-import dask
-import dask.array as da
-import numpy as np
-import xarray as xr
-
 from pipeline.download import fetch_all, list_directory, write_manifest
-from pipeline.errors import (
-    ConfigError,
-    DataNotYetAvailable,
-    InvalidDataError,
-    InvalidGridError,
-    RunRemoved,
-)
-from pipeline.grib import GribField, RegularGrid, UnstructuredRef, decode_fields
+from pipeline.errors import ConfigError, DataNotYetAvailable, RunRemoved
 from pipeline.icon_grid import UnstructuredGrid, cached_grid
-from pipeline.sources.base import (
-    CANONICAL_UNITS,
-    CF_STANDARD_NAMES,
-    PRECIPITATION_WINDOWS,
-    Source,
-    Variable,
-    parse_run,
-)
+from pipeline.sources.base import RunStatus, Variable, parse_run
+from pipeline.sources.gridded import KELVIN, GribSource
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
-
-PACKING_NOISE_MM = 0.01
-KELVIN = -273.15
 
 #: DWD's parameter names (as in file names, lower case) and what they are. Data, not code.
 DWD_VARIABLES: dict[str, Variable] = {
@@ -80,29 +57,7 @@ DWD_VARIABLES: dict[str, Variable] = {
 _RUN_STEP = re.compile(r"_(\d{10})_(\d{3})_")
 
 
-@dataclass(frozen=True)
-class RunStatus:
-    """Which expected files of a run the server lists."""
-
-    source: str
-    run: str
-    expected: int
-    missing: tuple[str, ...]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-    def describe(self) -> str:
-        if self.complete:
-            return f"{self.source} {self.run}: complete ({self.expected} files)"
-        return (
-            f"{self.source} {self.run}: {len(self.missing)} of {self.expected} files not listed "
-            f"yet, first {self.missing[0]}"
-        )
-
-
-class DwdIcon(Source):
+class DwdIcon(GribSource):
     """One ICON product on DWD's open-data server; subclasses hold the product's facts."""
 
     model: ClassVar[str]  # path and file name prefix, e.g. "icon-d2"
@@ -119,6 +74,7 @@ class DwdIcon(Source):
     since_run_start: ClassVar[frozenset[str]] = frozenset()
     published: ClassVar[tuple[str, ...]]
     default_params: ClassVar[tuple[str, ...]] = ("vmax_10m", "tot_prec", "t_2m")
+    table: ClassVar[dict[str, Variable]] = DWD_VARIABLES
     institution: ClassVar[str] = "Deutscher Wetterdienst"
     licence: ClassVar[str] = "DWD open data (GeoNutzV), compatible with CC BY 4.0"
 
@@ -144,10 +100,6 @@ class DwdIcon(Source):
             cache_dir=settings.cache_dir,
             grid_base_url=settings.dwd_grid_url,
         )
-
-    @property
-    def variables(self) -> dict[str, Variable]:  # type: ignore[override]
-        return {p: DWD_VARIABLES[p] for p in self.published}
 
     # -- pure -------------------------------------------------------------------------------
     def steps(self, run: str) -> list[int]:
@@ -180,16 +132,6 @@ class DwdIcon(Source):
 
     def archive_path(self, archive: Path, run: str, param: str, step: int) -> Path:
         return archive / self.id / run / param / self.file_name(run, param, step)
-
-    def check_params(self, params: list[str] | None) -> list[str]:
-        params = list(params or self.default_params)
-        unknown = [p for p in params if p not in self.published]
-        if unknown:
-            raise ConfigError(
-                f"{self.id} does not publish {', '.join(unknown)}; "
-                f"it publishes {', '.join(self.published)}"
-            )
-        return params
 
     # -- discovery ----------------------------------------------------------------------------
     def available_runs(self, params: list[str] | None = None) -> list[str]:
@@ -296,270 +238,6 @@ class DwdIcon(Source):
             cache_dir=self.cache_dir,
             grid_base_url=self.grid_base_url,
         )
-
-    def open(
-        self,
-        run: str,
-        archive: Path,
-        *,
-        params: list[str] | None = None,
-        steps: list[int] | None = None,
-    ) -> xr.Dataset:
-        """Open an archived run lazily as canonical variables.
-
-        Dims (member, valid_time, latitude, longitude) on lat-lon grids, (member, valid_time,
-        cell) on icosahedral ones. Valid times are the steps after the first (all of the run's
-        steps unless ``steps`` picks some, for analysts). Each file is decoded once,
-        only when computed, and shared by every variable derived from it (precipitation
-        windows), so memory follows the steps being reduced, not the length of the run.
-        """
-        params = self.check_params(params)
-        reference = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
-        table = self.steps(run)
-        steps = table if steps is None else sorted(steps)
-        if not set(steps) <= set(table) or len(steps) < 2:
-            raise ConfigError(f"steps {steps}: need two or more of {self.id}'s steps {table}")
-        paths = {(p, s): self.archive_path(archive, run, p, s) for p in params for s in steps}
-        for param in params:
-            missing = [paths[param, s] for s in steps if not paths[param, s].exists()]
-            if missing:
-                raise InvalidDataError(
-                    f"{self.id} {run}: {len(missing)} file(s) of {param} missing from the "
-                    f"archive, first {missing[0]}; fetch the run again"
-                )
-        first = self._decode(paths[params[0], steps[0]], params[0], steps[0], run, None, 0)[0]
-        if isinstance(first.grid, RegularGrid):
-            expected: RegularGrid | UnstructuredRef = first.grid
-            spatial, coords = self._regular_coords(first.grid)
-        else:
-            grid = self.grid()
-            expected = grid.ref
-            mismatch = expected.mismatch(first.grid)
-            if mismatch:
-                raise InvalidGridError(
-                    f"{paths[params[0], steps[0]]}: not on {grid.describe()}: {mismatch}"
-                )
-            spatial, coords = self._cell_coords(grid)
-        shape = (self.members, *(len(c[1]) for c in spatial.values()))
-        valid = steps[1:]
-        interval = {s: s - p for p, s in pairwise(table)}
-        decoded: dict[tuple[str, int], da.Array] = {}
-
-        def field(param: str, step: int) -> dask.delayed:
-            if (param, step) not in decoded:
-                decoded[param, step] = dask.delayed(self._values)(
-                    paths[param, step],
-                    param,
-                    step,
-                    run,
-                    expected,
-                    interval.get(step, 0),
-                    dask_key_name=f"decode-{self.id}-{run}-{param}-{step:03d}",
-                )
-            return decoded[param, step]
-
-        def stacked(blocks: list) -> da.Array:
-            return da.stack(
-                [da.from_delayed(b, shape=shape, dtype=np.float32) for b in blocks], axis=1
-            )
-
-        dims = ("member", "valid_time", *spatial)
-        data_vars = {}
-        for param in params:
-            var = self.variables[param]
-            attrs = {"source_parameter": param.upper(), "grib_parameter": list(var.grib)}
-            if var.kind == "accumulated":
-                available = set(steps)
-                for hours in (n for n in PRECIPITATION_WINDOWS if n <= table[-1]):
-                    blocks = [
-                        dask.delayed(_window)(
-                            field(param, s),
-                            field(param, s - hours),
-                            str(paths[param, s].name),
-                            dask_key_name=f"window-{self.id}-{run}-{param}-{hours}-{s:03d}",
-                        )
-                        if s - hours in available
-                        else dask.delayed(np.full)(shape, np.nan, np.float32)
-                        for s in valid
-                    ]
-                    name = f"{var.canonical}_{hours}h"
-                    data_vars[name] = (dims, stacked(blocks), self._attrs(name, attrs))
-                    data_vars[name][2]["window_hours"] = hours
-            else:
-                blocks = [field(param, s) for s in valid]
-                data_vars[var.canonical] = (
-                    dims,
-                    stacked(blocks),
-                    self._attrs(var.canonical, {**attrs, **self._window_attrs(param)}),
-                )
-        return xr.Dataset(
-            data_vars,
-            coords={
-                "member": ("member", np.arange(1, self.members + 1) if self.members > 1 else [0]),
-                "valid_time": [
-                    np.datetime64(reference.replace(tzinfo=None) + timedelta(hours=s), "ns")
-                    for s in valid
-                ],
-                "step_hours": ("valid_time", valid),
-                "interval_hours": ("valid_time", [interval[s] for s in valid]),
-                **coords,
-            },
-            attrs={
-                "source": self.id,
-                "model": self.model_name,
-                "run": run,
-                "reference_time": reference.isoformat(),
-                "institution": self.institution,
-                "attribution": self.attribution,
-                "licence": self.licence,
-                "production_status": first.production_status,
-                "Conventions": "CF-1.10",
-            },
-        )
-
-    def _window_attrs(self, param: str) -> dict:
-        kind = DWD_VARIABLES[param].kind
-        if not kind.startswith("interval"):
-            return {"statistic": kind}
-        window = "run_start" if param in self.since_run_start else "interval"
-        text = {
-            "interval": "over the output interval ending at valid_time (see interval_hours)",
-            "run_start": "over the run so far: from the reference time to valid_time",
-        }[window]
-        return {"statistic": kind, "window": window, "cell_methods": f"time: {kind[9:]}imum {text}"}
-
-    @staticmethod
-    def _attrs(canonical: str, extra: dict) -> dict:
-        return {
-            "units": CANONICAL_UNITS[canonical],
-            "standard_name": CF_STANDARD_NAMES[canonical],
-            **extra,
-        }
-
-    @staticmethod
-    def _regular_coords(grid: RegularGrid) -> tuple[dict, dict]:
-        spatial = {
-            "latitude": ("latitude", grid.latitudes, {"units": "degrees_north"}),
-            "longitude": ("longitude", grid.longitudes, {"units": "degrees_east"}),
-        }
-        return spatial, spatial
-
-    @staticmethod
-    def _cell_coords(grid: UnstructuredGrid) -> tuple[dict, dict]:
-        cells = np.arange(grid.shape[0])
-        spatial = {"cell": ("cell", cells)}
-        coords = {
-            **spatial,
-            "latitude": ("cell", grid.latitudes, {"units": "degrees_north"}),
-            "longitude": ("cell", grid.longitudes, {"units": "degrees_east"}),
-            "cell_area": ("cell", grid.areas, {"units": "km2"}),
-        }
-        return spatial, coords | {
-            "grid_name": ((), grid.name),
-            "grid_number": ((), grid.number),
-            "grid_uuid": ((), grid.uuid),
-        }
-
-    def _decode(
-        self,
-        path: Path,
-        param: str,
-        step: int,
-        run: str,
-        expected: RegularGrid | UnstructuredRef | None,
-        interval: int,
-    ) -> list[GribField]:
-        """Decode one file and check everything it says against what the run expects."""
-        fields = decode_fields(path)
-        if len(fields) != self.members:
-            raise InvalidDataError(
-                f"{path}: {len(fields)} GRIB message(s), expected {self.members} "
-                f"({'members' if self.members > 1 else 'one field'}); fetch the file again"
-            )
-        var = DWD_VARIABLES[param]
-        reference = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
-        fields = sorted(fields, key=lambda f: f.member)
-        if self.members > 1 and [f.member for f in fields] != list(range(1, self.members + 1)):
-            raise InvalidDataError(
-                f"{path}: members {[f.member for f in fields]}, expected 1..{self.members}"
-            )
-        for field in fields:
-            found = (field.discipline, field.category, field.number)
-            if found != var.grib or field.statistical_process != var.statistical_process:
-                raise InvalidDataError(
-                    f"{path}: holds GRIB parameter {found} with statistical process "
-                    f"{field.statistical_process}, expected {var.grib} / "
-                    f"{var.statistical_process} for {param}"
-                )
-            if field.reference_time != reference:
-                raise InvalidDataError(
-                    f"{path}: holds run {field.reference_time:%Y%m%d%H}, expected {run}"
-                )
-            if field.step_end != step:
-                raise InvalidDataError(f"{path}: valid at step {field.step_end}, expected {step}")
-            start = 0 if param in self.since_run_start else step - interval
-            if var.kind.startswith("interval") and step and field.step_start != start:
-                raise InvalidDataError(
-                    f"{path}: {param} covers steps {field.step_start}-{field.step_end}, expected "
-                    f"{start}-{step} ({self.id} writes it over "
-                    f"{'the run so far' if start == 0 else 'the output interval'})"
-                )
-            if expected is not None:
-                self._check_grid(path, field, expected)
-        return fields
-
-    @staticmethod
-    def _check_grid(path: Path, field: GribField, expected: RegularGrid | UnstructuredRef) -> None:
-        if isinstance(expected, RegularGrid):
-            if field.grid != expected:
-                raise InvalidGridError(
-                    f"{path}: grid {field.grid.describe()} differs from the run's "
-                    f"{expected.describe()}"
-                )
-            return
-        problem = (
-            f"gridType of {field.grid.describe()}"
-            if not isinstance(field.grid, UnstructuredRef)
-            else expected.mismatch(field.grid)
-        )
-        if problem:
-            raise InvalidGridError(f"{path}: not on the run's {expected.describe()}: {problem}")
-
-    def _values(
-        self,
-        path: Path,
-        param: str,
-        step: int,
-        run: str,
-        expected: RegularGrid | UnstructuredRef,
-        interval: int,
-    ) -> np.ndarray:
-        """One file as canonical values, shape (member, *grid)."""
-        var = DWD_VARIABLES[param]
-        values = np.stack(
-            [f.values for f in self._decode(path, param, step, run, expected, interval)]
-        )
-        if var.scale != 1.0 or var.offset:
-            values = values * np.float32(var.scale) + np.float32(var.offset)
-        return values.astype(np.float32, copy=False)
-
-
-def _window(end: np.ndarray, start: np.ndarray, name: str) -> np.ndarray:
-    """Amount between two accumulations; negative increments are clipped (and logged)."""
-    values = end - start
-    negative = values < 0
-    if negative.any():
-        # Tiny negatives are packing noise of the accumulated field; larger ones are not.
-        worst = float(np.nanmin(values))
-        log.log(
-            logging.WARNING if worst < -PACKING_NOISE_MM else logging.DEBUG,
-            "%s: %d negative precipitation increments clipped to 0 (min %.3g mm)",
-            name,
-            int(negative.sum()),
-            worst,
-        )
-        values[negative] = 0.0
-    return values
 
 
 class IconD2(DwdIcon):

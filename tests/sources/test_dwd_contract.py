@@ -230,7 +230,7 @@ def test_real_icon_eu_files_keep_their_own_domain(shared_data, loopback, tmp_pat
     source.fetch("2022050700", archive, params=["u_10m", "v_10m"], steps=[0])
     source.fetch("2020062300", archive, params=["t_2m"], steps=[0])
     path = source.archive_path(archive, "2022050700", "v_10m", 0)
-    (field,) = source._decode(path, "v_10m", 0, "2022050700", None, 0)
+    ((field,),) = source._decode(path, "v_10m", 0, "2022050700", None, 0)
     assert (field.grid.nlat, field.grid.nlon, field.grid.dlat) == (657, 1097, 0.0625)
     assert (field.grid.lat0, field.grid.lon0) == (29.5, -23.5)
     t2m = source._values(

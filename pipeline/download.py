@@ -27,9 +27,11 @@ import eccodes
 import httpx
 
 from pipeline.errors import (
+    ConfigError,
     CrosswarnError,
     DataNotYetAvailable,
     InvalidDataError,
+    RateLimited,
     SourceUnavailable,
 )
 from pipeline.grib import iter_messages, read_bytes
@@ -37,6 +39,12 @@ from pipeline.grib import iter_messages, read_bytes
 log = logging.getLogger(__name__)
 
 RETRY_STATUS = {500, 502, 503, 504}
+#: The longest Retry-After (s) a task waits for itself; longer ones fail the attempt as
+#: retryable, so that the scheduler retries later instead of a worker sleeping.
+MAX_RETRY_AFTER_S = 120.0
+
+#: A byte range of a file, first and last byte inclusive (as in an HTTP Range header).
+ByteRange = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class ArchivedFile:
 
 
 def fetch_all(
-    jobs: Iterable[tuple[str, Path]],
+    jobs: Iterable[tuple[str, Path] | tuple[str, Path, list[ByteRange]]],
     *,
     workers: int = 4,
     attempts: int = 4,
@@ -59,6 +67,7 @@ def fetch_all(
 ) -> list[ArchivedFile]:
     """Fetch each (url, destination) pair with bounded concurrency; return what was archived.
 
+    A job may carry byte ranges: then only those parts of the URL are fetched (concatenated).
     Every job is attempted even when others fail, so that one run of the task archives all it
     can. Then the most serious failure is raised: corrupt data or a server failing after all
     retries first, "not yet published" (with how many files are missing) last.
@@ -66,11 +75,17 @@ def fetch_all(
     jobs = list(jobs)
     with httpx.Client(timeout=timeout_s, follow_redirects=True) as client:
 
-        def one(job: tuple[str, Path]) -> ArchivedFile | CrosswarnError:
-            url, dest = job
+        def one(job: tuple) -> ArchivedFile | CrosswarnError:
+            url, dest, *ranges = job
             try:
                 return fetch(
-                    url, dest, client=client, attempts=attempts, backoff_s=backoff_s, sleep=sleep
+                    url,
+                    dest,
+                    client=client,
+                    attempts=attempts,
+                    backoff_s=backoff_s,
+                    sleep=sleep,
+                    ranges=ranges[0] if ranges else None,
                 )
             except CrosswarnError as exc:
                 return exc
@@ -98,13 +113,15 @@ def fetch(
     backoff_s: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     verify: Callable[..., None] | None = None,
+    ranges: list[ByteRange] | None = None,
 ) -> ArchivedFile:
-    """Download ``url`` to ``dest`` unless it is already there.
+    """Download ``url`` (or only its byte ``ranges``) to ``dest`` unless it is already there.
 
     The file is streamed to a temporary name beside ``dest``, checked by ``verify`` (default:
     bz2 stream and GRIB framing), and only then renamed into place; so a file at ``dest`` has
     been verified and is never downloaded again. 5xx answers, timeouts and dropped connections
-    are retried with exponential backoff; 404 raises :class:`DataNotYetAvailable` at once.
+    are retried with exponential backoff, 429 after the Retry-After the server asks for; 404
+    raises :class:`DataNotYetAvailable` at once.
     """
     verify = verify or verify_grib
     if dest.exists():
@@ -116,7 +133,7 @@ def fetch(
     last: Exception | None = None
     for attempt in range(1, attempts + 1):
         try:
-            _copy_url(url, tmp, client)
+            _copy_url(url, tmp, client, ranges)
             verify(tmp, origin=url)
             os.replace(tmp, dest)
             return _record(url, dest)
@@ -126,7 +143,87 @@ def fetch(
         finally:
             tmp.unlink(missing_ok=True)
         if attempt < attempts:
-            sleep(backoff_s * 2 ** (attempt - 1))
+            sleep(retry_wait(last, backoff_s, attempt))
+    assert last is not None
+    raise last
+
+
+def retry_wait(exc: Exception, backoff_s: float, attempt: int) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: exponential backoff, or at least the
+    server's Retry-After (a longer one than :data:`MAX_RETRY_AFTER_S` is raised instead)."""
+    wait = backoff_s * 2 ** (attempt - 1)
+    if isinstance(exc, RateLimited):
+        if exc.retry_after > MAX_RETRY_AFTER_S:
+            raise exc
+        wait = max(wait, exc.retry_after)
+    return wait
+
+
+def check_status(response: httpx.Response, url: str) -> None:
+    """Raise the crosswarn error an HTTP status means (``url`` names the request in it)."""
+    status = response.status_code
+    if status in (200, 206):
+        return
+    if status == 404:
+        raise DataNotYetAvailable(f"{url}: not published yet (HTTP 404)")
+    if status == 429:
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        raise RateLimited(
+            f"{url}: rate limited (HTTP 429), asked to retry after {retry_after:g} s",
+            retry_after,
+        )
+    if status in (401, 403):
+        raise ConfigError(
+            f"{url}: access refused (HTTP {status}); check the API key or credentials set for "
+            "this source"
+        )
+    if status in RETRY_STATUS:
+        raise SourceUnavailable(f"{url}: server error HTTP {status}")
+    raise SourceUnavailable(f"{url}: unexpected HTTP {status}")
+
+
+def _retry_after(value: str | None) -> float:
+    """Retry-After in seconds (delta-seconds or an HTTP date); 60 s when absent or unreadable."""
+    if not value:
+        return 60.0
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 60.0
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def get_with_retries(
+    url: str,
+    *,
+    client: httpx.Client,
+    headers: dict[str, str] | None = None,
+    params: dict | None = None,
+    attempts: int = 4,
+    backoff_s: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Response:
+    """GET a small document (a listing, an index, an API answer) with the same retry rules as
+    :func:`fetch`. ``headers`` are sent but never logged."""
+    last: Exception | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            response = client.get(url, headers=headers, params=params)
+            check_status(response, url)
+            return response
+        except httpx.TransportError as exc:
+            last = SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}")
+        except SourceUnavailable as exc:
+            last = exc
+        log.warning("attempt %d/%d for %s failed: %s", attempt, attempts, url, last)
+        if attempt < attempts:
+            sleep(retry_wait(last, backoff_s, attempt))
     assert last is not None
     raise last
 
@@ -172,36 +269,58 @@ def list_directory(url: str, *, client: httpx.Client | None = None) -> list[str]
 _HREF = re.compile(r'href="([^"?#]+)"', re.IGNORECASE)
 
 
-def _copy_url(url: str, tmp: Path, client: httpx.Client | None) -> None:
+def _copy_url(
+    url: str, tmp: Path, client: httpx.Client | None, ranges: list[ByteRange] | None = None
+) -> None:
     parsed = urlparse(url)
     if parsed.scheme == "file":
         src = Path(unquote(parsed.path))
         if not src.exists():
             raise DataNotYetAvailable(f"{url}: not in the mirror (yet)")
-        shutil.copyfile(src, tmp)
+        if ranges is None:
+            shutil.copyfile(src, tmp)
+            return
+        with src.open("rb") as fh, tmp.open("wb") as out:
+            for first, last in ranges:
+                fh.seek(first)
+                out.write(fh.read(last - first + 1))
         return
     if parsed.scheme not in ("http", "https"):
         raise SourceUnavailable(f"{url}: unsupported URL scheme {parsed.scheme!r}")
     own = client is None
     client = client or httpx.Client(timeout=60.0, follow_redirects=True)
     try:
-        with client.stream("GET", url) as response:
-            if response.status_code == 404:
-                raise DataNotYetAvailable(f"{url}: not published yet (HTTP 404)")
-            if response.status_code in RETRY_STATUS:
-                raise SourceUnavailable(f"{url}: server error HTTP {response.status_code}")
-            if response.status_code != 200:
-                raise SourceUnavailable(f"{url}: unexpected HTTP {response.status_code}")
-            with tmp.open("wb") as fh:
-                for chunk in response.iter_bytes(1 << 20):
-                    fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
+        with tmp.open("wb") as fh:
+            for byte_range in ranges or [None]:
+                _stream_into(fh, url, client, byte_range)
+            fh.flush()
+            os.fsync(fh.fileno())
     except httpx.TransportError as exc:
         raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
     finally:
         if own:
             client.close()
+
+
+def _stream_into(fh, url: str, client: httpx.Client, byte_range: ByteRange | None) -> None:
+    """Append ``url`` (or one byte range of it) to ``fh``; a range must come back whole."""
+    headers = {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"} if byte_range else None
+    with client.stream("GET", url, headers=headers) as response:
+        check_status(response, url)
+        if byte_range and response.status_code != 206:
+            raise SourceUnavailable(
+                f"{url}: asked for bytes {byte_range[0]}-{byte_range[1]}, the server answered "
+                f"HTTP {response.status_code} instead of 206 Partial Content"
+            )
+        written = 0
+        for chunk in response.iter_bytes(1 << 20):
+            fh.write(chunk)
+            written += len(chunk)
+    if byte_range and written != byte_range[1] - byte_range[0] + 1:
+        raise InvalidDataError(
+            f"{url}: bytes {byte_range[0]}-{byte_range[1]} came back as {written} bytes; "
+            "the transfer was cut short"
+        )
 
 
 def verify_grib(path: Path, *, origin: str | None = None) -> None:

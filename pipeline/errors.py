@@ -24,6 +24,14 @@ class SourceUnavailable(RetryableError):
     """The provider could not be reached or answered with a server error."""
 
 
+class RateLimited(SourceUnavailable):
+    """The provider answered HTTP 429; ``retry_after`` is how long it asked us to wait (s)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class RunRemoved(CrosswarnError):
     """The provider deleted a run before we had all of it; it can never be completed."""
 

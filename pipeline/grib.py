@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bz2
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -195,7 +195,7 @@ def _message_end(data: bytes, offset: int, origin: str) -> int:
     return end
 
 
-def decode_fields(path: Path, *, keys: tuple[str, ...] = ()) -> list[GribField]:
+def decode_fields(path: Path, *, keys: Mapping[str, type] | tuple = ()) -> list[GribField]:
     """Decode every message of a (possibly bz2-compressed) GRIB file.
 
     Regular lat-lon grids come back with latitude ascending; unstructured grids as 1-D cells.
@@ -204,7 +204,9 @@ def decode_fields(path: Path, *, keys: tuple[str, ...] = ()) -> list[GribField]:
     return decode_bytes(read_bytes(path), origin=str(path), keys=keys)
 
 
-def decode_bytes(data: bytes, *, origin: str, keys: tuple[str, ...] = ()) -> list[GribField]:
+def decode_bytes(
+    data: bytes, *, origin: str, keys: Mapping[str, type] | tuple = ()
+) -> list[GribField]:
     """Decode every GRIB message in ``data``; errors name ``origin``."""
     fields = []
     for handle in iter_messages(data, origin=origin):
@@ -215,9 +217,22 @@ def decode_bytes(data: bytes, *, origin: str, keys: tuple[str, ...] = ()) -> lis
     return fields
 
 
-def message_keys(handle: int, keys: tuple[str, ...]) -> dict:
-    """The values of ``keys`` in one message (None for a key the message does not have)."""
-    return {key: _get(handle, key) for key in keys}
+def message_keys(handle: int, keys: Iterable[str] | Mapping[str, type]) -> dict:
+    """The values of ``keys`` in one message (None for a key the message does not have).
+    A mapping gives the type wanted per key: ``int`` reads code-table keys (level types, say)
+    as numbers, where eccodes would give their names."""
+    types = keys if isinstance(keys, Mapping) else dict.fromkeys(keys, None)
+    values = {}
+    for key, kind in types.items():
+        try:
+            values[key] = (
+                eccodes.codes_get_long(handle, key)
+                if kind is int
+                else eccodes.codes_get(handle, key)
+            )
+        except eccodes.KeyValueNotFoundError:
+            values[key] = None
+    return values
 
 
 def _get(handle: int, key: str, default=None):
@@ -227,7 +242,7 @@ def _get(handle: int, key: str, default=None):
         return default
 
 
-def _to_field(handle: int, origin: str, keys: tuple[str, ...] = ()) -> GribField:
+def _to_field(handle: int, origin: str, keys: Mapping[str, type] | tuple = ()) -> GribField:
     grid_type = eccodes.codes_get(handle, "gridType")
     eccodes.codes_set(handle, "missingValue", 1.0e20)
     if grid_type == "regular_ll":

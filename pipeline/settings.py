@@ -29,6 +29,14 @@ class Settings(BaseSettings):
         None,
         description="Where DWD's ICON grid files are; default: lib/cdo beside the NWP tree.",
     )
+    knmi_base_url: str = Field(
+        "https://api.dataplatform.knmi.nl/open-data/v1",
+        description="KNMI Data Platform Open Data API (or a loopback server mimicking it).",
+    )
+    ecmwf_base_url: str = Field(
+        "https://data.ecmwf.int/forecasts",
+        description="Root of ECMWF's open-data tree: data.ecmwf.int, a mirror, or file://.",
+    )
     archive_dir: Path = Field(Path("archive"), description="Where verified raw inputs are kept.")
     out_dir: Path = Field(Path("out"), description="Where warning files and statistics go.")
     work_dir: Path = Field(Path("work"), description="Intermediate products of each run.")

@@ -67,29 +67,56 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 class LoopbackServer:
     """A real HTTP server on 127.0.0.1 serving a directory, with scripted faults per path.
 
-    ``faults[path]`` is a queue of what the next requests of ``path`` get instead of the file:
-    an HTTP status code, ``"reset"`` (headers and half of the body, then the connection is
+    ``faults[path]`` (the path with or without its query) is a queue of what the next requests
+    of ``path`` get instead of the file: an HTTP status code, ``(status, headers)`` (e.g. 429
+    with Retry-After), ``"reset"`` (headers and half of the body, then the connection is
     closed), ``("sleep", seconds)`` before answering normally, or a callable run before
-    answering normally (to change the served tree mid-download).
+    answering normally (to change the served tree mid-download). ``routes[path]`` answers a
+    path with a callable ``(handler) -> (status, headers, body)`` (an API). Range requests get
+    206 Partial Content. ``seen`` records (path, request headers) of every request.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.faults: dict[str, list] = {}
+        self.routes: dict[str, object] = {}
         self.requests: list[str] = []
+        self.seen: list[tuple[str, dict[str, str]]] = []
         server = self
 
         class Handler(_QuietHandler):
+            def _answer(self, status: int, headers: dict, body: bytes) -> None:
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _body(self) -> tuple[int, bytes]:
+                """The file's bytes, or the requested byte range of it (status 206)."""
+                body = (server.root / self.path.split("?")[0].lstrip("/")).read_bytes()
+                wanted = self.headers.get("Range")
+                if not wanted:
+                    return 200, body
+                first, last = wanted.removeprefix("bytes=").split("-")
+                return 206, body[int(first) : int(last) + 1]
+
             def do_GET(self) -> None:
                 server.requests.append(self.path)
-                queue = server.faults.get(self.path)
+                server.seen.append((self.path, dict(self.headers)))
+                bare = self.path.split("?")[0]
+                queue = server.faults.get(self.path) or server.faults.get(bare)
                 fault = queue.pop(0) if queue else None
                 if isinstance(fault, int):
                     self.send_error(fault)
                     return
+                if isinstance(fault, tuple) and isinstance(fault[0], int):
+                    self._answer(fault[0], fault[1], b"")
+                    return
                 if fault == "reset":
-                    body = (server.root / self.path.lstrip("/")).read_bytes()
-                    self.send_response(200)
+                    status, body = self._body()
+                    self.send_response(status)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body[: len(body) // 2])
@@ -100,6 +127,17 @@ class LoopbackServer:
                     time.sleep(fault[1])
                 elif callable(fault):
                     fault()
+                if bare in server.routes:
+                    self._answer(*server.routes[bare](self))
+                    return
+                if self.headers.get("Range"):
+                    try:
+                        status, body = self._body()
+                    except FileNotFoundError:
+                        self.send_error(404)
+                        return
+                    self._answer(status, {"Content-Type": "application/octet-stream"}, body)
+                    return
                 super().do_GET()
 
         self.httpd = http.server.ThreadingHTTPServer(

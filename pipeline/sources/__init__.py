@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 from pipeline.errors import ConfigError
 from pipeline.sources.base import Source
 from pipeline.sources.dwd import IconD2, IconD2Eps, IconEu, IconEuEps
+from pipeline.sources.ecmwf import EcmwfEns, EcmwfIfs
+from pipeline.sources.knmi import KnmiHarmonie
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
 
 SOURCES: dict[str, type[Source]] = {
-    source.id: source for source in (IconD2, IconEu, IconD2Eps, IconEuEps)
+    source.id: source
+    for source in (IconD2, IconEu, IconD2Eps, IconEuEps, KnmiHarmonie, EcmwfIfs, EcmwfEns)
 }
 
 

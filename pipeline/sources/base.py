@@ -81,9 +81,9 @@ class Variable:
         return self.components or (self.match,)
 
     @property
-    def keys(self) -> tuple[str, ...]:
-        """The eccodes keys needed to recognise the variable's messages."""
-        return tuple(dict.fromkeys(k for part in self.parts for k, _ in part))
+    def keys(self) -> dict[str, type]:
+        """The eccodes keys needed to recognise the variable's messages, with their types."""
+        return {k: type(v) for part in self.parts for k, v in part}
 
     def is_part(self, field, part: Match) -> bool:
         """Whether the decoded ``field`` is the message ``part`` of this variable."""

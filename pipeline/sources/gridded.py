@@ -83,6 +83,11 @@ class GribSource(Source):
             )
         return params
 
+    def needed(self, param: str, steps: list[int]) -> list[int]:
+        """The steps of ``steps`` whose files ``param`` needs: accumulations need the first
+        (windows are differences), other variables only the valid times after it."""
+        return steps if self.table[param].kind == "accumulated" else steps[1:]
+
     def grid(self) -> UnstructuredGrid:
         raise ConfigError(f"{self.id} is on a regular grid; its grid comes from each file")
 
@@ -108,16 +113,24 @@ class GribSource(Source):
         steps = table if steps is None else sorted(steps)
         if not set(steps) <= set(table) or len(steps) < 2:
             raise ConfigError(f"steps {steps}: need two or more of {self.id}'s steps {table}")
-        paths = {(p, s): self.archive_path(archive, run, p, s) for p in params for s in steps}
+        paths = {
+            (p, s): self.archive_path(archive, run, p, s)
+            for p in params
+            for s in self.needed(p, steps)
+        }
         for param in params:
-            missing = [paths[param, s] for s in steps if not paths[param, s].exists()]
+            needed = [paths[param, s] for s in self.needed(param, steps)]
+            missing = [path for path in needed if not path.exists()]
             if missing:
                 raise InvalidDataError(
                     f"{self.id} {run}: {len(missing)} file(s) of {param} missing from the "
                     f"archive, first {missing[0]}; fetch the run again"
                 )
-        first_path = paths[params[0], steps[0]]
-        first = self._decode(first_path, params[0], steps[0], run, None, 0)[0][0]
+        interval = {s: s - p for p, s in pairwise(table)}
+        (first_param, first_step), first_path = next(iter(paths.items()))
+        first = self._decode(
+            first_path, first_param, first_step, run, None, interval.get(first_step, 0)
+        )[0][0]
         cut: tuple = (Ellipsis,)
         if isinstance(first.grid, RegularGrid):
             expected: RegularGrid | UnstructuredRef = first.grid
@@ -142,7 +155,6 @@ class GribSource(Source):
         members = self.member_numbers()
         shape = (len(members), *(len(c[1]) for c in spatial.values()))
         valid = steps[1:]
-        interval = {s: s - p for p, s in pairwise(table)}
         decoded: dict[tuple[str, int], da.Array] = {}
 
         def field(param: str, step: int) -> dask.delayed:
@@ -171,7 +183,11 @@ class GribSource(Source):
             attrs = {"source_parameter": param, **self._parameter_attrs(var)}
             if var.kind == "accumulated":
                 available = set(steps)
-                for hours in (n for n in PRECIPITATION_WINDOWS if n <= table[-1]):
+                # A window no valid time can have (shorter than the output steps) is left out.
+                windows = [
+                    n for n in PRECIPITATION_WINDOWS if any(s - n in available for s in valid)
+                ]
+                for hours in windows:
                     blocks = [
                         dask.delayed(_window)(
                             field(param, s),

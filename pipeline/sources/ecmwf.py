@@ -56,7 +56,9 @@ log = logging.getLogger(__name__)
 
 #: ECMWF's parameter short names (MARS ``param``) and what they are. Data, not code.
 ECMWF_VARIABLES: dict[str, Variable] = {
-    "10fg": Variable("wind_gust", None, "interval_max", match=(("shortName", "10fg"),)),
+    # The gust maximum over a period ending at the step: eccodes names it 10fg, 10fg3 or 10fg6
+    # depending on the period, so it is recognised by its GRIB2 parameter and process.
+    "10fg": Variable("wind_gust", (0, 2, 22), "interval_max"),
     "tp": Variable(
         "precipitation", None, "accumulated", scale=1000.0, match=(("shortName", "tp"),)
     ),
@@ -64,6 +66,9 @@ ECMWF_VARIABLES: dict[str, Variable] = {
     "10u": Variable("eastward_wind", None, "instant", match=(("shortName", "10u"),)),
     "10v": Variable("northward_wind", None, "instant", match=(("shortName", "10v"),)),
 }
+
+#: Names the index may give a variable (the first one listed is taken).
+INDEX_NAMES: dict[str, tuple[str, ...]] = {"10fg": ("10fg", "10fg3", "10fg6")}
 
 #: The date IFS cycle 50r1 moved the 06/18 UTC HRES runs from ``scda`` to ``oper``.
 CYCLE_50R1 = "2026051200"
@@ -173,7 +178,8 @@ class EcmwfOpenData(GribSource):
     def ranges(self, index_text: str, origin: str, step: int, param: str) -> list[ByteRange]:
         """Byte ranges of ``param``'s messages (every member) in one step's file, merged where
         they touch. The index must list exactly the members we expect."""
-        entries = []
+        names = INDEX_NAMES.get(param, (param,))
+        candidates: dict[str, list[tuple[int, int, int]]] = {name: [] for name in names}
         for number, line in enumerate(index_text.splitlines(), 1):
             if not line.strip():
                 continue
@@ -185,11 +191,13 @@ class EcmwfOpenData(GribSource):
                     f"{origin}: line {number} is not an index entry ({exc!r})"
                 ) from exc
             if (
-                entry.get("param") == param
+                entry.get("param") in candidates
                 and entry.get("levtype", "sfc") == "sfc"
                 and entry.get("type") in self.message_types
             ):
-                entries.append((int(entry.get("number", 0) or 0), offset, length))
+                member = int(entry.get("number", 0) or 0)
+                candidates[entry["param"]].append((member, offset, length))
+        entries = next((found for found in candidates.values() if found), [])
         numbers = sorted(n for n, _, _ in entries)
         if numbers != self.member_numbers():
             shown = numbers if len(numbers) < 8 else f"{len(numbers)} members"

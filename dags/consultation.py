@@ -7,6 +7,8 @@ which triggers to send, and the crisis cells receive them with their bulletins.
 
 from __future__ import annotations
 
+import functools
+import operator
 from datetime import timedelta
 
 import pendulum
@@ -14,15 +16,20 @@ from airflow.sdk import dag, task
 
 from pipeline.orchestration import warnings_asset
 
-SOURCES = ("dwd-icon-d2", "dwd-icon-eu", "dwd-icon-d2-eps", "dwd-icon-eu-eps")
+SOURCES = (
+    "dwd-icon-d2",
+    "dwd-icon-eu",
+    "dwd-icon-d2-eps",
+    "dwd-icon-eu-eps",
+    "knmi-harmonie",
+    "ecmwf-ifs",
+    "ecmwf-ens",
+)
 
 
 @dag(
     dag_id="crosswarn_consultation",
-    schedule=warnings_asset(SOURCES[0])
-    | warnings_asset(SOURCES[1])
-    | warnings_asset(SOURCES[2])
-    | warnings_asset(SOURCES[3]),
+    schedule=functools.reduce(operator.or_, map(warnings_asset, SOURCES)),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

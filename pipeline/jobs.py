@@ -51,12 +51,16 @@ from pipeline.regions import cross_border_neighbours, load_crisis_cells, load_re
 from pipeline.settings import Settings
 from pipeline.sources import get_source, make_source
 from pipeline.sources.base import PRECIPITATION_WINDOWS, parse_run
-from pipeline.weights import cached_weights, grid_from_dataset
+from pipeline.weights import cached_weights, grid_from_dataset, region_coverage
 
 log = logging.getLogger(__name__)
 
 #: The pseudo-source of the cross-model consultation (its outputs, work and ledger entries).
 CONSULTATION = "consultation"
+
+#: A model speaks for a region only if its grid covers at least this share of the region's
+#: area (KNMI HARMONIE P1 ends at 49° N, ECMWF's fields are cropped to the regions' area).
+MIN_REGION_COVERAGE = 0.9
 
 #: Variables whose statistics every run computes; thresholds come from the criteria.
 STATISTIC_VARIABLES = (
@@ -70,11 +74,18 @@ def work_dir(settings: Settings, source_id: str, run: str) -> Path:
     return settings.work_dir / source_id / run
 
 
-def fetch(source_id: str, run: str, settings: Settings, param: str | None = None) -> str:
+def fetch(
+    source_id: str,
+    run: str,
+    settings: Settings,
+    param: str | None = None,
+    manifest: bool | None = None,
+) -> str:
     """Download and verify the run's files into the archive and write its manifest.
 
     With ``param``, only that variable's files and no manifest (a mapped Airflow task; the
     task after it calls this without ``param``, finds every file archived, and writes it).
+    ``manifest`` overrides whether the manifest is written.
     """
     source = make_source(source_id, settings)
     run_dir = source.fetch(
@@ -82,7 +93,7 @@ def fetch(source_id: str, run: str, settings: Settings, param: str | None = None
         settings.archive_dir,
         params=[param] if param else None,
         workers=settings.download_workers,
-        manifest=param is None,
+        manifest=param is None if manifest is None else manifest,
     )
     return str(run_dir)
 
@@ -122,6 +133,10 @@ def _statistics_part(source, run: str, settings: Settings, param: str) -> str:
     result = xr.merge(parts, combine_attrs="drop")
     result.attrs = dict(forecast.attrs)
     result["region_area_km2"] = ("region", weights.region_area_km2.astype(np.float32))
+    if "cell" not in forecast.dims:  # exact on lat-lon grids; ICON's cells tile the globe
+        coverage = region_coverage(regions, weights).astype(np.float32)
+        result["region_coverage"] = ("region", coverage)
+        result["region_coverage"].attrs["long_name"] = "share of the region's area the grid covers"
     result = compute(result, settings)
     target = work_dir(settings, source.id, run) / "parts" / f"{param}.nc"
     _write_netcdf(result, target)
@@ -178,6 +193,19 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
     stats_path = work_dir(settings, source_id, run) / "statistics.nc"
     with xr.open_dataset(stats_path, engine="netcdf4") as stats:
         stats = stats.load()
+    not_covered = []
+    if "region_coverage" in stats:
+        covered = stats["region_coverage"] >= MIN_REGION_COVERAGE
+        not_covered = [str(r) for r in stats.region.values[~covered.values]]
+        if not_covered:
+            log.warning(
+                "%s covers less than %d %% of %d region(s), which it does not assess: %s",
+                source_id,
+                MIN_REGION_COVERAGE * 100,
+                len(not_covered),
+                ", ".join(not_covered),
+            )
+        stats = stats.sel(region=covered)
     events, level_summary = [], {}
     for hazard in hazards_of(criteria):
         variable, direction = HAZARDS[hazard]
@@ -235,6 +263,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             "run": run,
             "production_status": int(stats.attrs.get("production_status", 0)),
             "levels": level_summary,
+            "not_covered": not_covered,
             "events": [
                 event_to_dict(e) | {"criteria_mismatches": mismatch_text(e)} for e in events
             ],

@@ -24,6 +24,10 @@ DEFAULT_ARGS = {
 }
 
 
+#: The fetch task's variable that stands for all of them (``fetch_in_one``).
+ALL_VARIABLES = "all"
+
+
 def warnings_asset(source_id: str) -> Asset:
     return Asset(f"crosswarn://warnings/{source_id}")
 
@@ -55,9 +59,14 @@ def model_dag(
     schedule: str,
     variables: tuple[str, ...],
     wait_hours: int = 4,
+    fetch_in_one: bool = False,
     doc: str = "",
 ):
-    """The DAG ``crosswarn_{source_id}`` (dashes become underscores)."""
+    """The DAG ``crosswarn_{source_id}`` (dashes become underscores).
+
+    ``fetch_in_one``: one fetch task gets every variable (KNMI's runs are one tar: fetching
+    per variable would download it once per variable).
+    """
 
     @dag(
         dag_id="crosswarn_" + source_id.replace("-", "_"),
@@ -92,7 +101,8 @@ def model_dag(
         def fetch(run: str, variable: str) -> str:
             from pipeline import jobs
 
-            return jobs.fetch(source_id, run, settings(), param=variable)
+            param = None if variable == ALL_VARIABLES else variable
+            return jobs.fetch(source_id, run, settings(), param=param, manifest=False)
 
         @task
         def archive(run: str, fetched: list[str]) -> str:
@@ -135,7 +145,9 @@ def model_dag(
             return jobs.deliver(source_id, run, settings())
 
         ready = wait_for_run(model_run())
-        fetched = fetch.partial(run=ready).expand(variable=list(variables))
+        fetched = fetch.partial(run=ready).expand(
+            variable=[ALL_VARIABLES] if fetch_in_one else list(variables)
+        )
         archived = archive(ready, fetched)
         parts = statistics.partial(run=archived).expand(variable=list(variables))
         deliver(publish(assess(merge_statistics(archived, parts))))

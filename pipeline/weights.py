@@ -44,6 +44,12 @@ class RegionWeights:
         return np.asarray(self.matrix.sum(axis=1)).ravel()
 
 
+def region_coverage(regions: gpd.GeoDataFrame, weights: RegionWeights) -> np.ndarray:
+    """Share of each region's area the grid covers (1 inside the domain, less at its edge)."""
+    true_area = regions.geometry.to_crs("EPSG:6933").area.to_numpy() / 1e6  # equal-area, km²
+    return np.clip(weights.region_area_km2 / true_area, 0.0, 1.0)
+
+
 def regions_fingerprint(regions: gpd.GeoDataFrame) -> str:
     digest = hashlib.sha256()
     for region_id, geometry in zip(regions.index, regions.geometry, strict=True):

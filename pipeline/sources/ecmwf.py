@@ -342,6 +342,7 @@ class EcmwfEns(EcmwfOpenData):
     message_types: ClassVar[tuple[str, ...]] = ("cf", "pf")
     members: ClassVar[int] = 51
     max_lead_hours: ClassVar[int] = 144
+    publication_delay_minutes: ClassVar[int] = 510
 
     def step_table(self, hour: int) -> list[int]:
         if hour in (6, 18):

@@ -11,6 +11,9 @@ DAG_IDS = [
     "crosswarn_dwd_icon_d2_eps",
     "crosswarn_dwd_icon_eu",
     "crosswarn_dwd_icon_eu_eps",
+    "crosswarn_knmi_harmonie",
+    "crosswarn_ecmwf_ifs",
+    "crosswarn_ecmwf_ens",
 ]
 
 
@@ -69,6 +72,9 @@ def test_schedules_follow_each_models_cycle_and_publication_delay():
         "crosswarn_dwd_icon_d2_eps": ("0 2-23/3 * * *", "2026-01-15T02:00+00:00", "2026011500"),
         "crosswarn_dwd_icon_eu": ("0 4,10,16,22 * * *", "2026-01-15T04:00+00:00", "2026011500"),
         "crosswarn_dwd_icon_eu_eps": ("0 5,11,17,23 * * *", "2026-01-15T05:00+00:00", "2026011500"),
+        "crosswarn_knmi_harmonie": ("30 2-23/3 * * *", "2026-01-15T02:30+00:00", "2026011500"),
+        "crosswarn_ecmwf_ifs": ("0 2,8,14,20 * * *", "2026-01-15T08:00+00:00", "2026011500"),
+        "crosswarn_ecmwf_ens": ("30 2,8,14,20 * * *", "2026-01-15T08:30+00:00", "2026011500"),
     }
     for dag_id, (cron, first, run) in expected.items():
         assert bag.dags[dag_id].timetable.expression == cron

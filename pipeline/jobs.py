@@ -651,6 +651,8 @@ def _warnings_geojson(regions: gpd.GeoDataFrame, assessment: dict, status: str) 
             "status": status,
         }
         for hazard, by_region in assessment["levels"].items():
+            if region_id not in by_region:
+                continue  # no model assessing this hazard covers the region
             levels = by_region[region_id]
             props[f"{hazard}_level"] = LEVELS[levels[region["country"]]]
             props[f"{hazard}_level_by_criteria"] = {c: LEVELS[v] for c, v in levels.items()}

@@ -84,11 +84,17 @@ def message(
 
 
 def step_file(
-    run: str, step: int, *, grid: RegularGrid = P1_GRID, drop: int | None = None
+    run: str,
+    step: int,
+    *,
+    grid: RegularGrid = P1_GRID,
+    drop: int | None = None,
+    gradient: bool = True,
 ) -> bytes:
-    """The GRIB1 file of one lead time, as in the tar (``drop``: leave that parameter out)."""
+    """The GRIB1 file of one lead time, as in the tar (``drop``: leave that parameter out;
+    ``gradient=False``: constant temperature too, so that every message packs to a few bytes)."""
     shape = grid.shape
-    rows = np.arange(grid.nlat, dtype=np.float64)[:, None] * np.ones(shape)
+    rows = np.arange(grid.nlat, dtype=np.float64)[:, None] * np.ones(shape) * gradient
 
     def full(value: float) -> np.ndarray:
         return np.full(shape, value)
@@ -109,12 +115,13 @@ def step_file(
     )
 
 
-def run_tar(run: str, steps, *, files: dict[int, bytes] | None = None) -> bytes:
-    """The run's tar: one GRIB1 member per lead time (``files`` overrides some)."""
+def run_tar(run: str, steps, *, files: dict[int, bytes] | None = None, **kwargs) -> bytes:
+    """The run's tar: one GRIB1 member per lead time (``files`` overrides some; ``kwargs`` go
+    to :func:`step_file`)."""
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w") as tar:
         for step in steps:
-            data = (files or {}).get(step) or step_file(run, step)
+            data = (files or {}).get(step) or step_file(run, step, **kwargs)
             info = tarfile.TarInfo(f"HA43_N20_{run}00_{step:03d}00_GB")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))

@@ -145,6 +145,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         bench.bench_ingest(Path(args.mirror), workers=args.workers)
     elif args.what == "aggregate":
         bench.bench_aggregate()
+    elif args.what == "knmi":
+        bench.bench_knmi()
     return 0
 
 
@@ -185,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("bench", help="benchmarks, measured side by side; last line is JSON")
-    p.add_argument("what", choices=["ingest", "aggregate"])
+    p.add_argument("what", choices=["ingest", "aggregate", "knmi"])
     p.add_argument("--mirror", default=".cache/bench/mirror", help="scenario mirror to (re)use")
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_bench)

@@ -16,10 +16,14 @@ STAGES = ("fetch", "statistics", "assess", "publish", "deliver")
 def _settings(args: argparse.Namespace):
     from pipeline.settings import Settings
 
+    source = getattr(args, "source", None) or ""
+    base_setting = {"knmi": "knmi_base_url", "ecmwf": "ecmwf_base_url"}.get(
+        source.split("-")[0], "dwd_base_url"
+    )
     overrides = {
         key: value
         for key, value in {
-            "dwd_base_url": getattr(args, "base_url", None),
+            base_setting: getattr(args, "base_url", None),
             "archive_dir": getattr(args, "archive", None),
             "out_dir": getattr(args, "out", None),
         }.items()
@@ -162,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one model run end to end, without Airflow")
     p.add_argument("source")
     p.add_argument("--run", required=True, help="model run, YYYYMMDDHH")
-    p.add_argument("--base-url")
+    p.add_argument("--base-url", help="the source's server or mirror (DWD, KNMI API or ECMWF root)")
     p.add_argument("--archive", type=Path)
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_run)
@@ -171,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source")
     p.add_argument("--run", help="report this run's completeness instead")
     p.add_argument("--param", action="append", help="variables to require (default: the run's)")
-    p.add_argument("--base-url")
+    p.add_argument("--base-url", help="the source's server or mirror (DWD, KNMI API or ECMWF root)")
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser(

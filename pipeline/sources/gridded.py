@@ -183,10 +183,11 @@ class GribSource(Source):
             attrs = {"source_parameter": param, **self._parameter_attrs(var)}
             if var.kind == "accumulated":
                 available = set(steps)
-                # A window no valid time can have (shorter than the output steps) is left out.
-                windows = [
-                    n for n in PRECIPITATION_WINDOWS if any(s - n in available for s in valid)
-                ]
+                # The run's windows (the same whichever steps are opened): a window no step of
+                # the run can have (longer than the run, or shorter than its output
+                # interval, like 1 h on a 3-hourly run) is left out.
+                in_run = set(table)
+                windows = [n for n in PRECIPITATION_WINDOWS if any(s - n in in_run for s in table)]
                 for hours in windows:
                     blocks = [
                         dask.delayed(_window)(

@@ -212,3 +212,16 @@ def test_wrong_grid_is_refused_when_opened(loopback, tmp_path, sleeps):
     source.fetch(RUN, tmp_path / "archive")
     with pytest.raises(InvalidGridError, match=r"361 x 720.*ecmwf-ifs is on 721 x 1440"):
         source.open(RUN, tmp_path / "archive")
+
+
+def test_runs_command_finds_the_newest_complete_run_on_a_mirror(tmp_path, capsys):
+    from pipeline.cli import main
+
+    root = tmp_path / "mirror"
+    source = EcmwfIfs(f"file://{root}")
+    write_run(root, source, "2026071500", params=("2t",))
+    write_run(root, source, "2026071506", steps=[0, 3], params=("2t",))  # still arriving
+    assert main(["runs", "ecmwf-ifs", "--base-url", f"file://{root}"]) == 0
+    assert capsys.readouterr().out.strip() == "2026071500"
+    assert main(["runs", "ecmwf-ifs", "--base-url", f"file://{root}", "--run", "2026071506"]) == 1
+    assert "29 of 31 files not listed yet" in capsys.readouterr().out

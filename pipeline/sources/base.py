@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, DataNotYetAvailable
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -160,6 +160,26 @@ class Source:
     def open(self, run: str, archive: Path, **kwargs: Any) -> xr.Dataset:
         """The archived run as canonical variables, lazily."""
         raise NotImplementedError
+
+    def available_runs(self, params: list[str] | None = None) -> list[str]:
+        """Runs the provider lists (complete or not), oldest first."""
+        raise NotImplementedError
+
+    def run_status(self, run: str, params: list[str] | None = None) -> RunStatus:
+        """Which of the run's expected files the provider does not list yet."""
+        raise NotImplementedError
+
+    def latest_complete_run(self, params: list[str] | None = None) -> str:
+        """The newest run whose every expected file is listed; members are checked on decode."""
+        statuses = []
+        for run in reversed(self.available_runs(params)):
+            status = self.run_status(run, params)
+            if status.complete:
+                return run
+            statuses.append(status)
+        detail = statuses[0].describe() if statuses else "no run listed at all"
+        where = getattr(self, "base_url", "the provider's server")
+        raise DataNotYetAvailable(f"{self.id}: no complete run on {where}; {detail}")
 
 
 def run_for(source: type[Source], logical_date: datetime) -> str:

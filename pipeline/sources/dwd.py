@@ -159,18 +159,6 @@ class DwdIcon(GribSource):
                     missing.append(name)
         return RunStatus(self.id, run, expected, tuple(missing))
 
-    def latest_complete_run(self, params: list[str] | None = None) -> str:
-        """The newest run whose every expected file is listed; members are checked on decode."""
-        runs = self.available_runs(params)
-        statuses = []
-        for run in reversed(runs):
-            status = self.run_status(run, params)
-            if status.complete:
-                return run
-            statuses.append(status)
-        detail = statuses[0].describe() if statuses else "no run listed at all"
-        raise DataNotYetAvailable(f"{self.id}: no complete run on {self.base_url}; {detail}")
-
     # -- I/O ----------------------------------------------------------------------------------
     def fetch(
         self,

@@ -164,16 +164,6 @@ class EcmwfOpenData(GribSource):
                         runs.append(run)
         return sorted(runs)
 
-    def latest_complete_run(self, params: list[str] | None = None) -> str:
-        statuses = []
-        for run in reversed(self.available_runs(params)):
-            status = self.run_status(run, params)
-            if status.complete:
-                return run
-            statuses.append(status)
-        detail = statuses[0].describe() if statuses else "no run listed at all"
-        raise DataNotYetAvailable(f"{self.id}: no complete run on {self.base_url}; {detail}")
-
     # -- I/O ----------------------------------------------------------------------------------
     def ranges(self, index_text: str, origin: str, step: int, param: str) -> list[ByteRange]:
         """Byte ranges of ``param``'s messages (every member) in one step's file, merged where

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ from pipeline.download import (
 )
 from pipeline.errors import CrosswarnError, DataNotYetAvailable, InvalidDataError
 from pipeline.grib import RegularGrid
+from pipeline.publish import write_bytes_atomic
 from pipeline.sources.base import RunStatus, Variable, parse_run
 from pipeline.sources.gridded import KELVIN, GribSource
 
@@ -170,23 +172,14 @@ class EcmwfOpenData(GribSource):
         they touch. The index must list exactly the members we expect."""
         names = INDEX_NAMES.get(param, (param,))
         candidates: dict[str, list[tuple[int, int, int]]] = {name: [] for name in names}
-        for number, line in enumerate(index_text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-                offset, length = int(entry["_offset"]), int(entry["_length"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InvalidDataError(
-                    f"{origin}: line {number} is not an index entry ({exc!r})"
-                ) from exc
+        for entry in _index_entries(index_text, origin):
             if (
                 entry.get("param") in candidates
                 and entry.get("levtype", "sfc") == "sfc"
                 and entry.get("type") in self.message_types
             ):
                 member = int(entry.get("number", 0) or 0)
-                candidates[entry["param"]].append((member, offset, length))
+                candidates[entry["param"]].append((member, entry["_offset"], entry["_length"]))
         entries = next((found for found in candidates.values() if found), [])
         numbers = sorted(n for n, _, _ in entries)
         if numbers != self.member_numbers():
@@ -228,7 +221,7 @@ class EcmwfOpenData(GribSource):
             for s in (self.needed(p, table) if steps is None else table)
         }
         todo = sorted({s for (p, s), path in paths.items() if not path.exists()})
-        indexes = self._indexes(run, todo, workers)
+        indexes = self._indexes(run, todo, workers, run_dir / "index")
         jobs = []
         for (param, step), path in paths.items():
             if path.exists():
@@ -248,23 +241,34 @@ class EcmwfOpenData(GribSource):
         log.info("%s %s: %d files archived in %s", self.id, run, len(files), run_dir)
         return run_dir
 
-    def _indexes(self, run: str, steps: list[int], workers: int) -> dict[int, str]:
-        """The index text of each step; every step is tried before a failure is raised."""
+    def _indexes(self, run: str, steps: list[int], workers: int, cache: Path) -> dict[int, str]:
+        """The index text of each step; every step is tried before a failure is raised.
+
+        Indexes are kept under ``cache`` (the run's archive), so that the tasks fetching the
+        other variables of the run (and reruns) do not download them again.
+        """
         if not steps:
             return {}
         with httpx.Client(timeout=self.timeout_s, follow_redirects=True) as client:
 
             def one(step: int) -> str | CrosswarnError:
                 url = self.locate(run, step, "index")
+                kept = cache / self.file_name(run, step, "index")
                 try:
+                    if kept.exists():
+                        return kept.read_text()
                     if url.startswith("file://"):
                         path = Path(url.removeprefix("file://"))
                         if not path.exists():
                             raise DataNotYetAvailable(f"{url}: not in the mirror (yet)")
-                        return path.read_text()
-                    return get_with_retries(
-                        url, client=client, backoff_s=self.backoff_s, sleep=self.sleep
-                    ).text
+                        text = path.read_text()
+                    else:
+                        text = get_with_retries(
+                            url, client=client, backoff_s=self.backoff_s, sleep=self.sleep
+                        ).text
+                    _index_entries(text, url)  # a cut transfer is not kept
+                    write_bytes_atomic(kept, text.encode())
+                    return text
                 except CrosswarnError as exc:
                     return exc
 
@@ -282,13 +286,29 @@ class EcmwfOpenData(GribSource):
         return answers  # type: ignore[return-value]
 
 
+def _index_entries(text: str, origin: str) -> list[dict]:
+    """The entries of an index: each line a JSON object with a byte range (a cut transfer is
+    not), ``_offset`` and ``_length`` as integers."""
+    entries = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            entry["_offset"], entry["_length"] = int(entry["_offset"]), int(entry["_length"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidDataError(
+                f"{origin}: line {number} is not an index entry ({exc!r}); fetch it again"
+            ) from exc
+        entries.append(entry)
+    return entries
+
+
 def _subdirectories(url: str) -> list[str]:
     """Names of the subdirectories an HTML index page (or a file:// directory) lists."""
     if url.startswith("file://"):
         folder = Path(url.removeprefix("file://"))
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-    import re
-
     with httpx.Client(timeout=30.0, follow_redirects=True) as client:
         text = get_with_retries(url.rstrip("/") + "/", client=client).text
     names = {h.rstrip("/").rsplit("/", 1)[-1] for h in re.findall(r'href="([^"?#]+/)"', text)}

@@ -36,11 +36,13 @@ def _root(loopback):
 
 
 def _clean(archive) -> list:
+    """No temporary leftovers; every GRIB decodes. The GRIB files and manifests (not the
+    kept step indexes)."""
     files = sorted(p for p in archive.rglob("*") if p.is_file())
     assert [p for p in files if p.name.startswith(".")] == []
     for path in (p for p in files if p.suffix == ".grib2"):
         assert decode_fields(path)
-    return files
+    return [p for p in files if p.suffix != ".index"]
 
 
 def test_step_tables_streams_and_urls():
@@ -154,6 +156,32 @@ def test_real_ifs_message_through_the_adapter(loopback, tmp_path, sleeps, shared
     expected = rate.reshape(721, 1440)[int((90 - lat) / 0.25), int((180 + lon) / 0.25)] * 3 * 3600
     got = ds.precipitation_3h.sel(latitude=lat, longitude=lon).values[0]
     np.testing.assert_allclose(got, expected, rtol=1e-3, atol=0.01)
+
+
+def test_indexes_are_read_once_for_all_variables(loopback, tmp_path, sleeps):
+    source = _source(SmallIfs, loopback, sleeps)
+    write_run(_root(loopback), source, RUN)
+    source.fetch(RUN, tmp_path / "archive", params=["tp"], manifest=False)
+    first = [p for p in loopback.requests if p.endswith(".index")]
+    assert len(first) == 5  # steps 0, 3, 6, 9, 12 (precipitation windows need +0 h)
+    source.fetch(RUN, tmp_path / "archive", params=["2t"], manifest=False)
+    assert [p for p in loopback.requests if p.endswith(".index")] == first
+    kept = sorted((tmp_path / "archive" / source.id / RUN / "index").iterdir())
+    assert [p.name for p in kept] == sorted(
+        source.file_name(RUN, s, "index") for s in range(0, 13, 3)
+    )
+
+
+def test_a_cut_index_is_not_kept(loopback, tmp_path, sleeps):
+    source = _source(SmallIfs, loopback, sleeps)
+    (path, *_) = write_run(_root(loopback), source, RUN, steps=[0])
+    index = path.with_suffix(".index")
+    index.write_text(index.read_text()[:-20])
+    with pytest.raises(
+        InvalidDataError, match=r"0h-oper-fc\.index: line \d+ is not an index entry"
+    ):
+        source.fetch(RUN, tmp_path / "archive", steps=[0], params=["2t"])
+    assert not (tmp_path / "archive" / source.id / RUN / "index").exists()
 
 
 def test_index_not_yet_published_then_published(loopback, tmp_path, sleeps):

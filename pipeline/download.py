@@ -125,7 +125,7 @@ def fetch(
     """
     verify = verify or verify_grib
     if dest.exists():
-        return _record(url, dest)
+        return record_file(url, dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(dest)
     # The temporary name keeps the real suffix so that verification knows how to decompress it.
@@ -136,7 +136,7 @@ def fetch(
             _copy_url(url, tmp, client, ranges)
             verify(tmp, origin=url)
             os.replace(tmp, dest)
-            return _record(url, dest)
+            return record_file(url, dest)
         except (SourceUnavailable, InvalidDataError) as exc:
             last = exc
             log.warning("attempt %d/%d for %s failed: %s", attempt, attempts, url, exc)
@@ -240,15 +240,20 @@ def _remove_stale_parts(dest: Path, max_age_s: float = 3600.0) -> None:
             pass
 
 
-def list_directory(url: str, *, client: httpx.Client | None = None) -> list[str]:
-    """File names in a directory listing (an HTML index page, or a ``file://`` directory).
+def list_directory(
+    url: str, *, client: httpx.Client | None = None, directories: bool = False
+) -> list[str]:
+    """File names (or, with ``directories``, subdirectory names) in a directory listing: an
+    HTML index page, or a ``file://`` directory.
 
     A missing directory is an empty listing: on DWD's server it means nothing published yet.
     """
     parsed = urlparse(url)
     if parsed.scheme == "file":
         folder = Path(unquote(parsed.path))
-        return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.is_dir() == directories)
     own = client is None
     client = client or httpx.Client(timeout=30.0, follow_redirects=True)
     try:
@@ -262,7 +267,10 @@ def list_directory(url: str, *, client: httpx.Client | None = None) -> list[str]
         return []
     if response.status_code != 200:
         raise SourceUnavailable(f"{url}: directory listing answered HTTP {response.status_code}")
-    names = {unquote(href).rsplit("/", 1)[-1] for href in _HREF.findall(response.text)}
+    hrefs = [unquote(h) for h in _HREF.findall(response.text)]
+    if directories:  # a subdirectory's link ends with "/"
+        hrefs = [h.rstrip("/") for h in hrefs if h.endswith("/")]
+    names = {href.rsplit("/", 1)[-1] for href in hrefs}
     return sorted(n for n in names if n and not n.startswith(("?", "#", ".")))
 
 
@@ -334,7 +342,8 @@ def verify_grib(path: Path, *, origin: str | None = None) -> None:
         eccodes.codes_release(handle)
 
 
-def _record(url: str, dest: Path) -> ArchivedFile:
+def record_file(url: str, dest: Path) -> ArchivedFile:
+    """The manifest record of an archived file (its sha256 read in chunks)."""
     digest = hashlib.sha256()
     with dest.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -92,7 +92,12 @@ class Variable:
             or field.statistical_process != self.statistical_process
         ):
             return False
-        return all(field.keys.get(key) == value for key, value in part)
+        return self.has_keys(field.keys, part)
+
+    @staticmethod
+    def has_keys(values: dict, part: Match) -> bool:
+        """Whether eccodes key ``values`` of a message hold every value ``part`` asks for."""
+        return all(values.get(key) == value for key, value in part)
 
     def describe(self, part: Match = ()) -> str:
         bits = [f"GRIB2 parameter {self.grib} / process {self.statistical_process}"]

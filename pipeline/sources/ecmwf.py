@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -156,10 +155,14 @@ class EcmwfOpenData(GribSource):
 
     def available_runs(self, params: list[str] | None = None) -> list[str]:
         """Runs of the dates the root lists (directories ``YYYYMMDD/``), oldest first."""
-        dates = [d for d in _subdirectories(self.base_url) if d.isdigit() and len(d) == 8]
+        dates = [
+            d
+            for d in list_directory(self.base_url, directories=True)
+            if d.isdigit() and len(d) == 8
+        ]
         runs = []
         for date in sorted(dates)[-2:]:
-            for hour in _subdirectories(f"{self.base_url}/{date}"):
+            for hour in list_directory(f"{self.base_url}/{date}", directories=True):
                 if hour.endswith("z") and hour[:-1].isdigit():
                     run = f"{date}{int(hour[:-1]):02d}"
                     if int(hour[:-1]) % self.cycle_hours == 0:
@@ -302,17 +305,6 @@ def _index_entries(text: str, origin: str) -> list[dict]:
             ) from exc
         entries.append(entry)
     return entries
-
-
-def _subdirectories(url: str) -> list[str]:
-    """Names of the subdirectories an HTML index page (or a file:// directory) lists."""
-    if url.startswith("file://"):
-        folder = Path(url.removeprefix("file://"))
-        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-    with httpx.Client(timeout=30.0, follow_redirects=True) as client:
-        text = get_with_retries(url.rstrip("/") + "/", client=client).text
-    names = {h.rstrip("/").rsplit("/", 1)[-1] for h in re.findall(r'href="([^"?#]+/)"', text)}
-    return sorted(n for n in names if n and n not in (".", ".."))
 
 
 class EcmwfIfs(EcmwfOpenData):

@@ -23,7 +23,6 @@ Licence: KNMI open data, CC BY 4.0, "Source: KNMI".
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -32,7 +31,7 @@ import shutil
 import tarfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -40,9 +39,9 @@ import eccodes
 import httpx
 
 from pipeline.download import (
-    ArchivedFile,
     check_status,
     get_with_retries,
+    record_file,
     retry_wait,
     write_manifest,
 )
@@ -252,21 +251,19 @@ class KnmiHarmonie(GribSource):
         }
         if not all(path.exists() for path in wanted.values()):
             self._download(run, run_dir, wanted)
-        files = [self._record(run, run_dir, p, s, path) for (p, s), path in wanted.items()]
+        files = [
+            replace(
+                record_file(
+                    f"{self.files_url()}/{self.file_name(run)}#{self.member_name(run, s)}", path
+                ),
+                path=str(path.relative_to(run_dir)),
+            )
+            for (_, s), path in wanted.items()
+        ]
         if manifest:
             write_manifest(run_dir, files)
         log.info("%s %s: %d files archived in %s", self.id, run, len(files), run_dir)
         return run_dir
-
-    def _record(self, run: str, run_dir: Path, param: str, step: int, path: Path) -> ArchivedFile:
-        data = path.read_bytes()
-        return ArchivedFile(
-            url=f"{self.files_url()}/{self.file_name(run)}#{self.member_name(run, step)}",
-            path=str(path.relative_to(run_dir)),
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            retrieved_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(),
-        )
 
     def _download(self, run: str, run_dir: Path, wanted: dict[tuple[str, int], Path]) -> None:
         name = self.file_name(run)
@@ -353,7 +350,7 @@ class KnmiHarmonie(GribSource):
                 values = message_keys(handle, keys)
                 for param in params:
                     var = self.table[param]
-                    if any(all(values.get(k) == v for k, v in part) for part in var.parts):
+                    if any(var.has_keys(values, part) for part in var.parts):
                         found[param].append(eccodes.codes_get_message(handle))
             finally:
                 eccodes.codes_release(handle)

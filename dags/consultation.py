@@ -1,8 +1,8 @@
 """crosswarn consultation: combine the newest run of every model into joint-consultation triggers.
 
-Runs whenever a model DAG publishes its warnings (any of their Assets). Models combine per region
-and hazard at the highest level any gives, each named (pipeline/combine.py); the ledger decides
-which triggers to send, and the crisis cells receive them with their bulletins.
+Runs whenever a model DAG publishes its warnings (any of their Assets). Models combine per
+region and hazard at the highest level any gives, each named (pipeline/assessment/combine.py);
+the ledger decides which triggers to send, and the crisis cells receive them with their bulletins.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
-from pipeline.orchestration import warnings_asset
+from pipeline.orchestration.dag import warnings_asset
 
 SOURCES = (
     "dwd-icon-d2",
@@ -44,17 +44,17 @@ SOURCES = (
 def crosswarn_consultation():
     @task
     def consult() -> str:
-        from pipeline import jobs
-        from pipeline.orchestration import settings
+        from pipeline.orchestration import stages
+        from pipeline.orchestration.dag import settings
 
-        return jobs.consult(settings())
+        return stages.consult(settings())
 
     @task(retries=5)
     def deliver(published: str) -> str:
-        from pipeline import jobs
-        from pipeline.orchestration import settings
+        from pipeline.orchestration import stages
+        from pipeline.orchestration.dag import settings
 
-        return jobs.deliver(jobs.CONSULTATION, "any", settings())
+        return stages.deliver(stages.CONSULTATION, "any", settings())
 
     deliver(consult())
 

@@ -1,17 +1,16 @@
 """crosswarn main job for DWD ICON-D2 (every 3 h, +48 h), 90 min after each run starts.
 
-Wiring only: see pipeline/orchestration.py for the tasks. A run can be pinned with the `run`
+Wiring only: see pipeline/orchestration/dag.py for the tasks. A run can be pinned with the `run`
 param (YYYYMMDDHH). Settings come from CROSSWARN_* variables and the Airflow Variable
 `crosswarn` (JSON).
 """
 
 from __future__ import annotations
 
-from pipeline.orchestration import model_dag
+from pipeline.orchestration.dag import model_dag
 
 model_dag(
     "dwd-icon-d2",
     schedule="30 1-22/3 * * *",
-    variables=("vmax_10m", "tot_prec", "t_2m"),
     doc=__doc__,
 )

@@ -1,17 +1,16 @@
 """crosswarn main job for DWD ICON-D2-EPS (20 members, every 3 h, +48 h), 2 h after each run starts.
 
-Wiring only: see pipeline/orchestration.py for the tasks. A run can be pinned with the `run`
+Wiring only: see pipeline/orchestration/dag.py for the tasks. A run can be pinned with the `run`
 param (YYYYMMDDHH). Settings come from CROSSWARN_* variables and the Airflow Variable
 `crosswarn` (JSON).
 """
 
 from __future__ import annotations
 
-from pipeline.orchestration import model_dag
+from pipeline.orchestration.dag import model_dag
 
 model_dag(
     "dwd-icon-d2-eps",
     schedule="0 2-23/3 * * *",
-    variables=("vmax_10m", "tot_prec", "t_2m"),
     doc=__doc__,
 )

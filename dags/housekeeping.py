@@ -29,8 +29,8 @@ from airflow.sdk import CronTriggerTimetable, dag, task
 def crosswarn_housekeeping():
     @task
     def prune(logical_date=None) -> dict:
-        from pipeline.housekeeping import prune
-        from pipeline.orchestration import settings
+        from pipeline.orchestration.dag import settings
+        from pipeline.orchestration.housekeeping import prune
 
         return prune(settings(), logical_date)
 

@@ -33,7 +33,7 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_scenario(args: argparse.Namespace) -> int:
-    from pipeline.scenario import RUN, write_scenario
+    from pipeline.tools.scenario import RUN, write_scenario
 
     mirror = write_scenario(Path(args.mirror))
     print(f"storm scenario run {RUN} written as a DWD mirror: file://{mirror}")
@@ -41,13 +41,14 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline import jobs
+    from pipeline.orchestration import stages
 
     settings = _settings(args)
+    stages.migrate(settings)
     for stage in STAGES:
-        getattr(jobs, stage)(args.source, args.run, settings)
-    consultation = Path(jobs.consult(settings))
-    jobs.deliver(jobs.CONSULTATION, args.run, settings)
+        getattr(stages, stage)(args.source, args.run, settings)
+    consultation = Path(stages.consult(settings))
+    stages.deliver(stages.CONSULTATION, args.run, settings)
     print_summary(settings.out_dir / args.source / args.run)
     sent = json.loads((consultation / "summary.json").read_text())["messages"]
     print(
@@ -58,9 +59,33 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
-    from pipeline import jobs
+    from pipeline.orchestration import stages
 
-    print(jobs.deliver("any", "any", _settings(args)))
+    print(stages.deliver("any", "any", _settings(args)))
+    return 0
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    with settings.ledger() as ledger:
+        revision = ledger.migrate()
+    print(f"ledger {settings.ledger_url or settings.work_dir / 'ledger.sqlite'}: at {revision}")
+    return 0
+
+
+def cmd_regions(args: argparse.Namespace) -> int:
+    from pipeline.geo.nuts import write_regions_nuts3
+    from pipeline.geo.regions import load_regions
+
+    settings = _settings(args)
+    mirror = Path(args.nuts_mirror) if args.nuts_mirror else settings.nuts_mirror
+    target = write_regions_nuts3(
+        load_regions(settings.regions_dir),
+        settings.regions_dir,
+        cache_dir=settings.cache_dir or Path(".cache"),
+        mirror=mirror,
+    )
+    print(f"NUTS-3 codes per warning region written to {target}")
     return 0
 
 
@@ -96,7 +121,7 @@ def print_summary(directory: Path) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pipeline.cap import validate_cap
+    from pipeline.publishing.cap_check import validate_cap
 
     failed = 0
     for name in args.files:
@@ -123,7 +148,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
-    from pipeline.aggregate import aggregate
+    from pipeline.statistics.aggregate import aggregate
 
     settings = _settings(args)
     if args.nuts_mirror:
@@ -143,7 +168,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from pipeline import bench
+    from pipeline.tools import bench
 
     if args.what == "ingest":
         bench.bench_ingest(Path(args.mirror), workers=args.workers)
@@ -199,6 +224,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("deliver", help="send every pending delivery (webhook, e-mail)")
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_deliver)
+
+    p = sub.add_parser("ledger", help="the warning ledger: bring its schema up to date")
+    p.add_argument("action", choices=["migrate"])
+    p.set_defaults(func=cmd_ledger)
+
+    p = sub.add_parser("regions", help="derived region tables: NUTS-3 codes per warning region")
+    p.add_argument("table", choices=["nuts3"])
+    p.add_argument("--nuts-mirror", help="directory with GISCO's NUTS files (default: download)")
+    p.set_defaults(func=cmd_regions)
 
     p = sub.add_parser("summary", help="print the summary of a run's output directory")
     p.add_argument("directory")

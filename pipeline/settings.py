@@ -62,7 +62,7 @@ class Settings(BaseSettings):
 
     def ledger(self):
         """The warning ledger these settings point at."""
-        from pipeline.ledger import Ledger
+        from pipeline.ledger.store import Ledger
 
         url = self.ledger_url or f"sqlite:///{(self.work_dir / 'ledger.sqlite').resolve()}"
         if url.startswith("sqlite:///"):

@@ -170,7 +170,7 @@ def loopback(tmp_path: Path):
 @pytest.fixture(scope="session")
 def scenario_mirror(tmp_path_factory) -> Path:
     """The storm scenario as a DWD mirror, written once per session."""
-    from pipeline.scenario import write_scenario
+    from pipeline.tools.scenario import write_scenario
 
     return write_scenario(tmp_path_factory.mktemp("scenario") / "mirror")
 

@@ -64,8 +64,8 @@ def test_runs_reports_the_latest_complete_run_and_a_pinned_runs_status(mirror, c
 def test_an_invalid_message_stops_publishing_and_leaves_nothing_partial(
     mirror, tmp_path, monkeypatch
 ):
-    from pipeline import jobs
     from pipeline.errors import CapValidationError
+    from pipeline.orchestration import stages
     from pipeline.settings import Settings
 
     settings = Settings(
@@ -74,17 +74,19 @@ def test_an_invalid_message_stops_publishing_and_leaves_nothing_partial(
         out_dir=tmp_path / "out",
     )
     for stage in ("fetch", "statistics", "assess"):
-        getattr(jobs, stage)("dwd-icon-d2", RUN, settings)
-    real, calls = jobs.render_cap, []
+        getattr(stages, stage)("dwd-icon-d2", RUN, settings)
+    from pipeline.publishing import messages
+
+    real, calls = messages.render_cap, []
 
     def broken_third(*args, **kwargs):
         calls.append(1)
         xml = real(*args, **kwargs)
         return xml.replace(b"<status>", b"<status>Bogus") if len(calls) == 3 else xml
 
-    monkeypatch.setattr(jobs, "render_cap", broken_third)
+    monkeypatch.setattr(messages, "render_cap", broken_third)
     with pytest.raises(CapValidationError, match=r"violates the OASIS CAP 1\.2 schema"):
-        jobs.publish("dwd-icon-d2", RUN, settings)
+        stages.publish("dwd-icon-d2", RUN, settings)
     assert len(calls) == 3
     assert not (tmp_path / "out" / "outbox").exists()
     assert not (tmp_path / "out" / "dwd-icon-d2" / RUN).exists()
@@ -94,7 +96,7 @@ def test_an_ensemble_run_end_to_end_on_the_icosahedral_grid(tmp_path, monkeypatc
     """ICON-D2-EPS: 20 members on 'cells' from a grid file, through every stage."""
     import json
 
-    from pipeline.cap import read_cap
+    from pipeline.publishing.cap_check import read_cap
     from pipeline.sources.dwd import IconD2Eps
     from tests.sources.dwd_tree import write_grid_file
 

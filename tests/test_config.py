@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from pipeline.criteria import load_criteria
+from pipeline.assessment.criteria import load_criteria
 from pipeline.errors import ConfigError
-from pipeline.regions import cross_border_neighbours, load_regions
+from pipeline.geo.regions import cross_border_neighbours, load_regions
 from pipeline.settings import DEFAULT_REGIONS_DIR
 
 

@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pipeline.errors import ConfigError, DataNotYetAvailable
+from pipeline.errors import DataNotYetAvailable
+from pipeline.runs import RunId
 
 if TYPE_CHECKING:
     import xarray as xr
 
     from pipeline.settings import Settings
-
-#: Precipitation windows (hours) derived from accumulations; a window longer than the run is
-#: left out, one that starts between output steps is NaN.
-PRECIPITATION_WINDOWS: tuple[int, ...] = (1, 3, 6, 12, 24, 48, 72)
-
-#: Canonical variables (CF standard names where one exists) and their units after normalisation.
-#: Interval statistics (gust, tmax, tmin) cover the output interval ending at ``valid_time``,
-#: recorded per valid time in the ``interval_hours`` coordinate.
-CANONICAL_UNITS: dict[str, str] = {
-    "wind_gust": "m s-1",  # max gust over the output interval ending at valid_time
-    "air_temperature": "degC",  # 2 m temperature at valid_time
-    "air_temperature_max": "degC",  # 2 m maximum over the output interval
-    "air_temperature_min": "degC",  # 2 m minimum over the output interval
-    "cape": "J kg-1",  # mixed-layer CAPE at valid_time
-    "eastward_wind": "m s-1",  # 10 m
-    "northward_wind": "m s-1",  # 10 m
-    **{f"precipitation_{n}h": "mm" for n in PRECIPITATION_WINDOWS},  # amount in n h ending then
-}
-
-CF_STANDARD_NAMES: dict[str, str] = {
-    "wind_gust": "wind_speed_of_gust",
-    "air_temperature": "air_temperature",
-    "air_temperature_max": "air_temperature",
-    "air_temperature_min": "air_temperature",
-    "cape": "atmosphere_convective_available_potential_energy",
-    "eastward_wind": "eastward_wind",
-    "northward_wind": "northward_wind",
-    **{f"precipitation_{n}h": "precipitation_amount" for n in PRECIPITATION_WINDOWS},
-}
 
 #: GRIB2 code table 4.10 for each kind of variable (None: an instantaneous value).
 STATISTICAL_PROCESS = {"instant": None, "accumulated": 1, "interval_max": 2, "interval_min": 3}
@@ -106,19 +78,6 @@ class Variable:
         return ", ".join(bits)
 
 
-def parse_run(run: str, *, cycle_hours: int, source_id: str) -> datetime:
-    """Parse a run id ``YYYYMMDDHH`` and check that it is on the model's cycle."""
-    try:
-        when = datetime.strptime(run, "%Y%m%d%H").replace(tzinfo=UTC)
-    except ValueError:
-        raise ConfigError(f"run {run!r}: expected YYYYMMDDHH, for example 2026011500") from None
-    if when.hour % cycle_hours:
-        raise ConfigError(
-            f"run {run!r}: {source_id} runs every {cycle_hours} h (00, {cycle_hours:02d}, ...)"
-        )
-    return when
-
-
 @dataclass(frozen=True)
 class RunStatus:
     """Which expected files of a run the server lists."""
@@ -153,6 +112,10 @@ class Source:
     cycle_hours: ClassVar[int]
     max_lead_hours: ClassVar[int]
     variables: ClassVar[dict[str, Variable]]
+    #: The provider variables a run is fetched and assessed for (the DAG maps over them).
+    default_params: ClassVar[tuple[str, ...]]
+    #: One download holds every variable of a run (KNMI's tar): fetched by one task.
+    fetch_in_one: ClassVar[bool] = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Source:
@@ -188,11 +151,11 @@ class Source:
 
 
 def run_for(source: type[Source], logical_date: datetime) -> str:
-    """The model run an Airflow run at ``logical_date`` processes.
-
-    DAGs are scheduled on the model cycle plus its publication delay, so the run is the latest
-    cycle at least ``publication_delay_minutes`` before the logical date. Never "now".
-    """
-    ready = logical_date.astimezone(UTC) - timedelta(minutes=source.publication_delay_minutes)
-    hour = ready.hour - ready.hour % source.cycle_hours
-    return ready.replace(hour=hour, minute=0, second=0, microsecond=0).strftime("%Y%m%d%H")
+    """The model run an Airflow run at ``logical_date`` processes (see
+    :meth:`RunId.for_logical_date`): DAGs are scheduled on the model cycle plus its publication
+    delay. Never "now"."""
+    return RunId.for_logical_date(
+        logical_date,
+        cycle_hours=source.cycle_hours,
+        delay_minutes=source.publication_delay_minutes,
+    )

@@ -31,11 +31,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from pipeline.download import fetch_all, list_directory, write_manifest
 from pipeline.errors import ConfigError, DataNotYetAvailable, RunRemoved
-from pipeline.icon_grid import UnstructuredGrid, cached_grid
-from pipeline.sources.base import RunStatus, Variable, parse_run
-from pipeline.sources.gridded import KELVIN, GribSource
+from pipeline.geo.icon_grid import UnstructuredGrid
+from pipeline.runs import RunId
+from pipeline.sources.base import RunStatus, Variable
+from pipeline.sources.download import fetch_all, list_directory, write_manifest
+from pipeline.sources.grib_source import GribSource
+from pipeline.sources.grid_files import cached_grid
+from pipeline.units import KELVIN
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -104,7 +107,7 @@ class DwdIcon(GribSource):
     # -- pure -------------------------------------------------------------------------------
     def steps(self, run: str) -> list[int]:
         """Output steps (hours) of ``run``: main runs have the full table, side runs are short."""
-        when = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        when = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
         if when.hour not in self.main_hours:
             return list(range(self.side_run_hours + 1))
         return self.main_steps()
@@ -123,7 +126,7 @@ class DwdIcon(GribSource):
         )
 
     def directory(self, run: str, param: str) -> str:
-        when = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        when = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
         return f"{self.base_url}/{self.model}/grib/{when:%H}/{param}"
 
     def locate(self, run: str, param: str, step: int) -> str:

@@ -37,18 +37,20 @@ from typing import TYPE_CHECKING, ClassVar
 
 import httpx
 
-from pipeline.download import (
+from pipeline.errors import CrosswarnError, DataNotYetAvailable, InvalidDataError
+from pipeline.files import write_bytes_atomic
+from pipeline.geo.grids import RegularGrid
+from pipeline.runs import RunId
+from pipeline.sources.base import RunStatus, Variable
+from pipeline.sources.download import (
     ByteRange,
     fetch_all,
     get_with_retries,
     list_directory,
     write_manifest,
 )
-from pipeline.errors import CrosswarnError, DataNotYetAvailable, InvalidDataError
-from pipeline.grib import RegularGrid
-from pipeline.publish import write_bytes_atomic
-from pipeline.sources.base import RunStatus, Variable, parse_run
-from pipeline.sources.gridded import KELVIN, GribSource
+from pipeline.sources.grib_source import GribSource
+from pipeline.units import KELVIN
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -114,7 +116,7 @@ class EcmwfOpenData(GribSource):
 
     # -- pure -------------------------------------------------------------------------------
     def steps(self, run: str) -> list[int]:
-        when = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        when = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
         return [s for s in self.step_table(when.hour) if s <= self.max_lead_hours]
 
     def step_table(self, hour: int) -> list[int]:
@@ -124,7 +126,7 @@ class EcmwfOpenData(GribSource):
         raise NotImplementedError
 
     def directory(self, run: str) -> str:
-        when = parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        when = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
         stream = self.stream(run)
         return f"{self.base_url}/{when:%Y%m%d}/{when:%H}z/{self.model}/{self.resolution}/{stream}"
 

@@ -30,6 +30,7 @@ import re
 import shutil
 import tarfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -38,23 +39,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import eccodes
 import httpx
 
-from pipeline.download import (
-    check_status,
-    get_with_retries,
-    record_file,
-    retry_wait,
-    write_manifest,
-)
 from pipeline.errors import (
     ConfigError,
-    CrosswarnError,
     DataNotYetAvailable,
     InvalidDataError,
     SourceUnavailable,
 )
-from pipeline.grib import RegularGrid, iter_messages, message_keys
-from pipeline.sources.base import RunStatus, Variable, parse_run
-from pipeline.sources.gridded import KELVIN, GribSource
+from pipeline.geo.grids import RegularGrid
+from pipeline.retry import call_with_retries
+from pipeline.runs import RunId
+from pipeline.sources.base import RunStatus, Variable
+from pipeline.sources.download import check_status, get_with_retries, record_file, write_manifest
+from pipeline.sources.grib import iter_messages, message_keys
+from pipeline.sources.grib_source import GribSource
+from pipeline.units import KELVIN
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -107,6 +105,7 @@ class KnmiHarmonie(GribSource):
     table: ClassVar[dict[str, Variable]] = KNMI_VARIABLES
     published: ClassVar[tuple[str, ...]] = tuple(KNMI_VARIABLES)
     default_params: ClassVar[tuple[str, ...]] = ("gust", "precipitation", "t2m")
+    fetch_in_one: ClassVar[bool] = True
     expected_grid: ClassVar[RegularGrid | None] = RegularGrid(
         lat0=49.0, lon0=0.0, dlat=0.018, dlon=0.029, nlat=390, nlon=390
     )
@@ -138,11 +137,11 @@ class KnmiHarmonie(GribSource):
 
     # -- pure -------------------------------------------------------------------------------
     def steps(self, run: str) -> list[int]:
-        parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        RunId(run, cycle_hours=self.cycle_hours, source_id=self.id)  # checks it
         return list(range(self.max_lead_hours + 1))
 
     def file_name(self, run: str) -> str:
-        parse_run(run, cycle_hours=self.cycle_hours, source_id=self.id)
+        RunId(run, cycle_hours=self.cycle_hours, source_id=self.id)  # checks it
         return f"HARM43_V1_P1_{run}.tar"
 
     def member_name(self, run: str, step: int) -> str:
@@ -267,9 +266,9 @@ class KnmiHarmonie(GribSource):
 
     def _download(self, run: str, run_dir: Path, wanted: dict[tuple[str, int], Path]) -> None:
         name = self.file_name(run)
-        last: CrosswarnError | None = None
-        for attempt in range(1, self.attempts + 1):
-            staging = run_dir / f".staging-{os.getpid()}"
+
+        def attempt() -> None:
+            staging = run_dir / f".staging-{uuid.uuid4().hex[:16]}"
             try:
                 with self._client() as client:
                     url = self.download_url(client, run)
@@ -277,16 +276,17 @@ class KnmiHarmonie(GribSource):
                 for key, path in wanted.items():  # everything was found: move into place
                     path.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(staged[key], path)
-                return
-            except (SourceUnavailable, InvalidDataError) as exc:
-                last = exc
-                log.warning("attempt %d/%d for %s failed: %s", attempt, self.attempts, name, exc)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
-            if attempt < self.attempts:
-                self.sleep(retry_wait(last, self.backoff_s, attempt))
-        assert last is not None
-        raise last
+
+        call_with_retries(
+            attempt,
+            what=name,
+            attempts=self.attempts,
+            backoff_s=self.backoff_s,
+            retry_on=(SourceUnavailable, InvalidDataError),
+            sleep=self.sleep,
+        )
 
     def _stream_tar(
         self,

@@ -86,13 +86,14 @@ def test_schedules_follow_each_models_cycle_and_publication_delay():
 
 
 def test_dag_files_import_nothing_heavy_at_parse_time():
-    """DAG files are wiring: no xarray, dask, eccodes, geopandas or pipeline.jobs at parse."""
+    """DAG files are wiring: no xarray, dask, eccodes, geopandas or stages at parse time."""
     code = (
         "import importlib.util, sys\n"
         "for path in sys.argv[1:]:\n"
         "    spec = importlib.util.spec_from_file_location('d', path)\n"
         "    spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
-        "heavy = [m for m in ('xarray', 'dask', 'eccodes', 'geopandas', 'pipeline.jobs')\n"
+        "heavy = [m for m in ('xarray', 'dask', 'eccodes', 'geopandas',\n"
+        "                     'pipeline.orchestration.stages')\n"
         "         if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))\n"
     )

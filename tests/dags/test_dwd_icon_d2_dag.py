@@ -1,6 +1,6 @@
 """The ICON-D2 DAG end to end on the storm scenario, checked against the scenario's footprint.
 
-Expected levels come from the scenario's analytic gust field (pipeline.scenario, noise-free,
+Expected levels come from the scenario's analytic gust field (pipeline.tools.scenario, noise-free,
 with the documented noise bound) sampled at points inside each region, and from the thresholds
 in the criteria files -- not from the pipeline's statistics.
 """
@@ -15,8 +15,8 @@ import numpy as np
 import shapely
 import yaml
 
-from pipeline import scenario
 from pipeline.settings import DEFAULT_REGIONS_DIR
+from pipeline.tools import scenario
 
 DAG_ID = "crosswarn_dwd_icon_d2"
 LOGICAL_DATE = datetime(2026, 1, 15, 1, 30, tzinfo=UTC)  # run 00 UTC + 90 min
@@ -36,7 +36,7 @@ def _criteria() -> dict[str, dict]:
 def _expected_level_bounds() -> dict[str, tuple[int, int]]:
     """(lowest, highest) possible own wind level per region, from the analytic footprint."""
     scope = yaml.safe_load((DEFAULT_REGIONS_DIR / "scope.yaml").read_text())["regions"]
-    from pipeline.regions import load_regions
+    from pipeline.geo.regions import load_regions
 
     geometries = load_regions(DEFAULT_REGIONS_DIR).geometry
     criteria = _criteria()
@@ -109,7 +109,7 @@ def test_a_joint_consultation_convenes_both_sides(demo_run):
 def test_every_cap_file_is_schema_valid_exercise(demo_run):
     from lxml import etree
 
-    from pipeline.cap import _schema
+    from pipeline.publishing.cap_check import _schema
 
     files = sorted((demo_run / "cap").glob("*.xml"))
     warned = json.loads((demo_run / "warnings.geojson").read_text())["features"]
@@ -134,11 +134,11 @@ def test_manifest_lists_every_file_with_its_digest(demo_run):
 
 
 def test_rerunning_the_run_writes_identical_files(demo_run):
-    from pipeline import jobs
+    from pipeline.orchestration import stages
     from pipeline.settings import Settings
 
     before = (demo_run / "manifest.json").read_bytes()
     settings = Settings()
     for stage in ("assess", "publish"):
-        getattr(jobs, stage)("dwd-icon-d2", scenario.RUN, settings)
+        getattr(stages, stage)("dwd-icon-d2", scenario.RUN, settings)
     assert (demo_run / "manifest.json").read_bytes() == before

@@ -1,5 +1,6 @@
 """dag.test() of the KNMI HARMONIE and ECMWF IFS DAGs on loopback servers mimicking their
-APIs, then the consultation DAG combining both models (the rule of pipeline/combine.py)."""
+APIs, then the consultation DAG combining both models (the rule of
+pipeline/assessment/combine.py)."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def test_settings_come_from_variables_and_the_knmi_connection(airflow_db, monkey
     monkeypatch.setenv(
         "AIRFLOW_CONN_KNMI_OPEN_DATA", json.dumps({"conn_type": "http", "password": "k3y"})
     )
-    from pipeline.orchestration import settings
+    from pipeline.orchestration.dag import settings
 
     seen = {}
 

@@ -7,7 +7,7 @@ import json
 import yaml
 from lxml import etree
 
-from pipeline.cap import read_cap
+from pipeline.publishing.cap_check import read_cap
 from pipeline.settings import DEFAULT_REGIONS_DIR
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}

@@ -18,9 +18,9 @@ from pathlib import Path
 import netCDF4
 import numpy as np
 
-from pipeline.grib import RegularGrid, UnstructuredRef
-from pipeline.scenario import encode
+from pipeline.geo.grids import RegularGrid, UnstructuredRef
 from pipeline.sources.dwd import DwdIcon
+from pipeline.tools.scenario import encode
 
 #: 0.25° over the Benelux and its neighbours (49.0-56.25 N, 2.0-11.75 E).
 SMALL_GRID = RegularGrid(lat0=49.0, lon0=2.0, dlat=0.25, dlon=0.25, nlat=30, nlon=40)

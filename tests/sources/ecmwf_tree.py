@@ -18,7 +18,7 @@ from pathlib import Path
 
 import eccodes
 
-from pipeline.grib import RegularGrid
+from pipeline.geo.grids import RegularGrid
 from pipeline.sources.ecmwf import GLOBAL_0P25, EcmwfEns, EcmwfIfs
 
 PARAM_IDS = {"10fg": 49, "tp": 228, "2t": 167, "msl": 151, "10u": 165, "10v": 166}

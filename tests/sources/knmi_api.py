@@ -20,7 +20,7 @@ from pathlib import Path
 import eccodes
 import numpy as np
 
-from pipeline.grib import RegularGrid
+from pipeline.geo.grids import RegularGrid
 from pipeline.sources.knmi import KnmiHarmonie
 
 API_KEY = "knmi-test-key-0123456789"

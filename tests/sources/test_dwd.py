@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.download import fetch
 from pipeline.errors import ConfigError, DataNotYetAvailable, InvalidDataError
-from pipeline.grib import RegularGrid, decode_fields
+from pipeline.geo.grids import RegularGrid
 from pipeline.sources import SOURCES, get_source
+from pipeline.sources.download import fetch
 from pipeline.sources.dwd import IconD2
+from pipeline.sources.grib import decode_fields
 
 REAL_RUN = "2022042600"
 # The ICON-D2 regular lat-lon grid as DWD documents it: 0.02°, 746 x 1215 from 43.18 N, 3.94 W.

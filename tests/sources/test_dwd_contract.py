@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from pipeline.errors import ConfigError, InvalidDataError, InvalidGridError
-from pipeline.grib import UnstructuredRef, iter_messages
+from pipeline.geo.grids import UnstructuredRef
 from pipeline.sources import SOURCES
 from pipeline.sources.dwd import IconD2, IconD2Eps, IconEu, IconEuEps
+from pipeline.sources.grib import iter_messages
 from tests.sources.dwd_tree import (
     SMALL_GRID,
     base_url,

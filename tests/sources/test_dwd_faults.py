@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.download import fetch, fetch_all
 from pipeline.errors import (
     DataNotYetAvailable,
     InvalidDataError,
@@ -19,8 +18,10 @@ from pipeline.errors import (
     RunRemoved,
     SourceUnavailable,
 )
-from pipeline.grib import RegularGrid, decode_fields
+from pipeline.geo.grids import RegularGrid
+from pipeline.sources.download import fetch, fetch_all
 from pipeline.sources.dwd import IconD2
+from pipeline.sources.grib import decode_fields
 from tests.sources.dwd_tree import SMALL_GRID, base_url, write_file, write_run
 
 RUN = "2026011500"

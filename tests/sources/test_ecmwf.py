@@ -14,8 +14,9 @@ import pytest
 import xarray as xr
 
 from pipeline.errors import DataNotYetAvailable, InvalidDataError, InvalidGridError
-from pipeline.grib import RegularGrid, decode_fields
+from pipeline.geo.grids import RegularGrid
 from pipeline.sources.ecmwf import GLOBAL_0P25, EcmwfEns, EcmwfIfs
+from pipeline.sources.grib import decode_fields
 from tests.sources.ecmwf_tree import SmallEns, SmallIfs, write_run, write_step
 
 RUN = "2026071500"

@@ -20,7 +20,8 @@ from pipeline.errors import (
     InvalidGridError,
     SourceUnavailable,
 )
-from pipeline.grib import RegularGrid, decode_fields
+from pipeline.geo.grids import RegularGrid
+from pipeline.sources.grib import decode_fields
 from tests.sources.knmi_api import (
     API_KEY,
     SmallHarmonie,

@@ -1,0 +1,200 @@
+"""The cross-border joint-consultation trigger.
+
+Events of regions in different countries that share a border, for the same hazard and with
+overlapping time windows, are linked; each connected group of linked events that spans at least
+two countries, with one country at ``min_level_one_side`` or above and another at
+``min_level_other_side`` or above, becomes one trigger naming the crisis cells to convene.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import Field
+
+from pipeline.assessment.criteria import LEVELS, LevelName
+from pipeline.assessment.events import Event
+from pipeline.config import Frozen, load_yaml_model
+from pipeline.errors import ConfigError
+
+
+class Rule(Frozen):
+    min_level_one_side: LevelName
+    min_level_other_side: LevelName
+
+
+class EventPolicy(Frozen):
+    merge_gap_hours: int = Field(1, ge=0)
+    material_shift_hours: int = Field(3, ge=1)
+    confirm_runs: dict[LevelName, int] = Field(default_factory=dict)
+
+
+class Area(Frozen):
+    id: str
+    name: str
+    members: tuple[str, ...] = Field(min_length=2)
+    source: str = Field(min_length=3)
+
+
+class ConsultationConfig(Frozen):
+    version: int
+    rule: Rule
+    events: EventPolicy = EventPolicy()
+    areas: tuple[Area, ...] = ()
+
+
+def load_consultation(
+    regions_dir: Path, known_regions: set[str] | None = None
+) -> ConsultationConfig:
+    """``consultation.yaml``; area members must be known region ids (when given)."""
+    path = regions_dir / "consultation.yaml"
+    config = load_yaml_model(path, ConsultationConfig)
+    if known_regions is not None:
+        for k, area in enumerate(config.areas):
+            unknown = sorted(set(area.members) - known_regions)
+            if unknown:
+                raise ConfigError(f"{path}: areas[{k}] ({area.id}).members: unknown {unknown}")
+    return config
+
+
+def linked_pairs(
+    neighbours: list[tuple[str, str]], areas: tuple[Area, ...]
+) -> dict[frozenset[str], tuple[str, ...]]:
+    """Region pairs whose events may be linked, and why (``border`` and/or area ids)."""
+    links: dict[frozenset[str], list[str]] = {}
+    for a, b in neighbours:
+        links.setdefault(frozenset((a, b)), []).append("border")
+    for area in areas:
+        for i, a in enumerate(area.members):
+            for b in area.members[i + 1 :]:
+                links.setdefault(frozenset((a, b)), []).append(area.id)
+    return {pair: tuple(why) for pair, why in links.items()}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    id: str
+    hazard: str
+    start: datetime
+    end: datetime
+    regions: dict[str, int]  # region id -> own peak level
+    levels_by_country: dict[str, int]  # country -> highest own level
+    crisis_cells: tuple[str, ...]
+    #: (region, own country, own level, other country, other level) per criteria mismatch
+    mismatches: tuple[tuple[str, str, int, str, int], ...]
+    events: tuple[Event, ...]
+    areas: tuple[str, ...] = ()  # cross-border areas linking the regions ("border": adjacency)
+
+
+def find_triggers(
+    events: list[Event],
+    links: dict[frozenset[str], tuple[str, ...]],
+    crisis_cell_of: dict[str, str],
+    rule: Rule,
+    mismatch_text: Callable[[Event], list[tuple[str, int, str, int]]] | None = None,
+) -> list[Trigger]:
+    """Group cross-border overlapping events into triggers (see the module docstring).
+
+    ``links`` comes from :func:`linked_pairs`; ``mismatch_text`` gives an event's criteria
+    mismatches as (own country, own level, other country, other level), see
+    :func:`pipeline.assessment.criteria.mismatch_levels`.
+    """
+    adjacent = links
+    reasons: dict[int, set[str]] = {}
+    parent = list(range(len(events)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(events):
+        for j in range(i + 1, len(events)):
+            b = events[j]
+            if (
+                a.hazard == b.hazard
+                and a.country != b.country
+                and frozenset((a.region, b.region)) in adjacent
+                and a.overlaps(b)
+            ):
+                parent[root(i)] = root(j)
+                reasons.setdefault(i, set()).update(adjacent[frozenset((a.region, b.region))])
+                reasons.setdefault(j, set()).update(adjacent[frozenset((a.region, b.region))])
+    groups: dict[int, list[Event]] = {}
+    for i, event in enumerate(events):
+        groups.setdefault(root(i), []).append(event)
+
+    one_side = LEVELS.index(rule.min_level_one_side)
+    other_side = LEVELS.index(rule.min_level_other_side)
+    triggers = []
+    for group in groups.values():
+        by_country: dict[str, int] = {}
+        for event in group:
+            by_country[event.country] = max(by_country.get(event.country, 0), event.peak_level)
+        if len(by_country) < 2:
+            continue
+        strong = [c for c, level in by_country.items() if level >= one_side]
+        if not any(
+            level >= other_side for c, level in by_country.items() for s in strong if c != s
+        ):
+            continue
+        members = sorted(group, key=lambda e: e.region)
+        why = sorted({r for i, e in enumerate(events) if e in group for r in reasons.get(i, ())})
+        triggers.append(_trigger(members, by_country, crisis_cell_of, mismatch_text, tuple(why)))
+    return sorted(triggers, key=lambda t: (t.start, t.id))
+
+
+def _trigger(
+    group: list[Event],
+    by_country: dict[str, int],
+    crisis_cell_of: dict[str, str],
+    mismatch_text: Callable[[Event], list[tuple[str, int, str, int]]] | None,
+    areas: tuple[str, ...],
+) -> Trigger:
+    hazard = group[0].hazard
+    start = min(e.onset for e in group)
+    regions = {e.region: e.peak_level for e in group}
+    digest = hashlib.sha256(f"{hazard}|{start.isoformat()}|{sorted(regions)}".encode())
+    mismatches = []
+    for event in group:
+        if mismatch_text is not None:
+            pairs = mismatch_text(event)
+        else:
+            pairs = [
+                (event.country, event.peak_level, country, level)
+                for country, level in sorted(event.levels_by_criteria.items())
+                if country in by_country and country != event.country and level != event.peak_level
+            ]
+        mismatches += [(event.region, *pair) for pair in pairs]
+    return Trigger(
+        id=f"{hazard}-{start:%Y%m%d%H}-{digest.hexdigest()[:8]}",
+        hazard=hazard,
+        start=start,
+        end=max(e.expiry for e in group),
+        regions=regions,
+        levels_by_country=dict(sorted(by_country.items())),
+        crisis_cells=tuple(sorted({crisis_cell_of[e.region] for e in group})),
+        mismatches=tuple(mismatches),
+        events=tuple(group),
+        areas=areas,
+    )
+
+
+def trigger_to_dict(trigger: Trigger) -> dict:
+    """A trigger as JSON-ready data, levels as colour names."""
+    return {
+        "id": trigger.id,
+        "hazard": trigger.hazard,
+        "start": trigger.start.isoformat(),
+        "end": trigger.end.isoformat(),
+        "regions": {r: LEVELS[level] for r, level in trigger.regions.items()},
+        "levels_by_country": {c: LEVELS[level] for c, level in trigger.levels_by_country.items()},
+        "crisis_cells": list(trigger.crisis_cells),
+        "criteria_mismatches": [list(m) for m in trigger.mismatches],
+        "areas": list(trigger.areas),
+    }

@@ -1,0 +1,139 @@
+"""Warning events: contiguous hours at or above yellow, per region and hazard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import xarray as xr
+
+from pipeline.assessment.criteria import LEVELS
+
+
+@dataclass(frozen=True)
+class Event:
+    """A warning event of one region under its own country's criteria.
+
+    ``onset`` is the start of the first warned hour, ``expiry`` the end of the last one (the
+    statistics at valid time t describe the hour ending at t).
+    """
+
+    region: str
+    country: str
+    hazard: str
+    onset: datetime
+    expiry: datetime
+    peak_level: int
+    peak_time: datetime
+    peak_value: float  # regional extreme (max; min for cold) in the variable's canonical unit
+    timeline: tuple[tuple[str, int], ...]  # (ISO valid time, own level)
+    levels_by_criteria: dict[str, int] = field(default_factory=dict)  # peak level per authority
+    probability: float | None = None  # ensembles: share of members reaching the peak level
+    models: dict[str, int] = field(default_factory=dict)  # combined events: model -> peak level
+
+    @property
+    def peak_level_name(self) -> str:
+        return LEVELS[self.peak_level]
+
+    def overlaps(self, other: Event) -> bool:
+        return self.onset < other.expiry and other.onset < self.expiry
+
+
+def _to_datetime(value: np.datetime64) -> datetime:
+    return datetime.fromtimestamp(value.astype("datetime64[s]").astype(np.int64), UTC)
+
+
+def find_events(
+    levels: xr.DataArray,
+    regional_max: xr.DataArray,
+    countries: dict[str, str],
+    hazard: str,
+    *,
+    merge_gap_hours: int = 1,
+    extreme: str = "max",
+) -> list[Event]:
+    """Events from a level cube (region, valid_time, criteria).
+
+    Runs of hours at or above yellow under the region's own criteria become events; runs separated
+    by at most ``merge_gap_hours`` quiet hours merge into one. ``regional_max`` holds the regional
+    extreme per valid time (the minimum, with ``extreme="min"``, for cold).
+    """
+    pick = np.nanmax if extreme == "max" else np.nanmin
+    times = levels["valid_time"].to_numpy()
+    events = []
+    for region in levels["region"].to_numpy():
+        country = countries[str(region)]
+        all_levels = levels.sel(region=region)
+        own = all_levels.sel(criteria=country).to_numpy()
+        peak_values = regional_max.sel(region=region).to_numpy()
+        for start, stop in _runs(own >= 1, merge_gap_hours):
+            window = slice(start, stop)
+            peak = start + int(np.argmax(own[window]))  # first hour at the highest level
+            events.append(
+                Event(
+                    region=str(region),
+                    country=country,
+                    hazard=hazard,
+                    onset=_to_datetime(times[start]) - timedelta(hours=1),
+                    expiry=_to_datetime(times[stop - 1]),
+                    peak_level=int(own[peak]),
+                    peak_time=_to_datetime(times[peak]),
+                    peak_value=float(pick(peak_values[window])),
+                    timeline=tuple(
+                        (_to_datetime(times[i]).isoformat(), int(own[i]))
+                        for i in range(start, stop)
+                    ),
+                    levels_by_criteria={
+                        str(c): int(all_levels.sel(criteria=c).to_numpy()[window].max())
+                        for c in all_levels["criteria"].to_numpy()
+                    },
+                )
+            )
+    return events
+
+
+def _runs(mask: np.ndarray, merge_gap: int) -> list[tuple[int, int]]:
+    """Half-open index ranges of True runs, merging runs separated by <= merge_gap Falses."""
+    runs: list[list[int]] = []
+    for i in np.flatnonzero(mask):
+        if runs and i - runs[-1][1] <= merge_gap:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([int(i), int(i) + 1])
+    return [(a, b) for a, b in runs]
+
+
+def event_to_dict(event: Event) -> dict:
+    return {
+        "region": event.region,
+        "country": event.country,
+        "hazard": event.hazard,
+        "onset": event.onset.isoformat(),
+        "expiry": event.expiry.isoformat(),
+        "peak_level": event.peak_level,
+        "peak_level_name": event.peak_level_name,
+        "peak_time": event.peak_time.isoformat(),
+        "peak_value": round(event.peak_value, 3),
+        "timeline": [list(step) for step in event.timeline],
+        "levels_by_criteria": event.levels_by_criteria,
+        "probability": event.probability,
+        "models": event.models,
+    }
+
+
+def event_from_dict(data: dict) -> Event:
+    return Event(
+        region=data["region"],
+        country=data["country"],
+        hazard=data["hazard"],
+        onset=datetime.fromisoformat(data["onset"]),
+        expiry=datetime.fromisoformat(data["expiry"]),
+        peak_level=data["peak_level"],
+        peak_time=datetime.fromisoformat(data["peak_time"]),
+        peak_value=data["peak_value"],
+        timeline=tuple((t, level) for t, level in data["timeline"]),
+        levels_by_criteria=dict(data["levels_by_criteria"]),
+        probability=data.get("probability"),
+        models=dict(data.get("models", {})),
+    )

@@ -1,0 +1,367 @@
+"""The warning ledger's store: every query on its SQL database, in one place.
+
+SQLite (embedded, the default) or PostgreSQL (``CROSSWARN_LEDGER_URL``). The schema is managed by
+the Alembic migrations in ``pipeline/ledger/migrations``, run explicitly (:meth:`Ledger.migrate`,
+``crosswarn ledger migrate``, the DAGs' first task, ``make demo``); a ledger without the newest
+schema is refused with that instruction.
+
+:meth:`Ledger.record_run` loads the state, lets :mod:`pipeline.ledger.decisions` decide, and
+persists the result in one transaction. Processing the same run again returns the recorded
+decisions and sends nothing new; a run older than one already processed is superseded. Runs of
+one source are serialised by a row lock (PostgreSQL) or an immediate transaction (SQLite).
+Messages are dated by the run, never by the clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from pipeline.assessment.consultation import EventPolicy, Trigger
+from pipeline.assessment.events import Event
+from pipeline.errors import ConfigError
+from pipeline.ledger.decisions import (
+    EventState,
+    Outgoing,
+    RunKey,
+    TriggerState,
+    cap_time,
+    decide_triggers,
+    decide_warnings,
+    event_subject,
+    utc,
+)
+from pipeline.ledger.models import (
+    DeliveryRow,
+    LedgerEvent,
+    LedgerTrigger,
+    Message,
+    ProcessedRun,
+    SourceState,
+)
+from pipeline.ledger.records import Decision, Delivery, SentMessage
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_EVENT_FIELDS = tuple(EventState.__dataclass_fields__)
+_TRIGGER_FIELDS = tuple(TriggerState.__dataclass_fields__)
+
+
+class Ledger:
+    """The ledger at ``url`` (any SQLAlchemy URL). Opening it touches nothing."""
+
+    def __init__(self, url: str, *, sender: str, oid_prefix: str) -> None:
+        self.url = url
+        self.sender = sender
+        self.oid_prefix = oid_prefix
+        self.engine = _engine(url)
+        self._checked = False
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------------
+    def migrate(self) -> str:
+        """Bring the schema to the newest migration (idempotent); return its revision."""
+        from alembic import command
+
+        with _MIGRATING:
+            command.upgrade(alembic_config(self.engine), "head")
+        self._checked = True
+        return self.revision() or ""
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (None: no schema)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def check_schema(self) -> None:
+        """Refuse a ledger that is not at the newest schema, saying what to do."""
+        if self._checked:
+            return
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head()
+        current = self.revision()
+        if current != head:
+            raise ConfigError(
+                f"ledger {self.engine.url.render_as_string(hide_password=True)}: schema is at "
+                f"{current or 'nothing (no ledger there)'}, crosswarn needs {head}; run "
+                "`crosswarn ledger migrate` (the DAGs and make demo do this first)"
+            )
+        self._checked = True
+
+    # -- decisions ----------------------------------------------------------------------------
+    def record_run(
+        self,
+        source: str,
+        run: str,
+        *,
+        reference_time: datetime,
+        sent: datetime,
+        events: list[Event],
+        triggers: list[Trigger],
+        policy: EventPolicy,
+        inputs: str = "",
+    ) -> list[Decision]:
+        """Decide (once per ``inputs``) the messages of ``run``; return them, recorded or as
+        recorded before."""
+        self.check_schema()
+        with self._transaction(source) as session:
+            done = session.get(ProcessedRun, (source, run))
+            if done is not None and done.inputs == inputs:
+                return [Decision(**d) for d in done.decisions]
+            if done is not None:
+                session.delete(done)  # the same run decided again from newer inputs
+                session.flush()
+            state = session.get(SourceState, source)
+            if state.latest_run > run:
+                log.warning(
+                    "%s %s: older than %s, already processed", source, run, state.latest_run
+                )
+                session.add(
+                    ProcessedRun(source=source, run=run, outcome="superseded", decisions=[])
+                )
+                return []
+            state.latest_run = run
+            key = RunKey(source, run, self.oid_prefix, utc(reference_time), salt=inputs)
+            active_events = _active(session, LedgerEvent, source)
+            taken = _taken_event_ids(session, source, events, run)
+            warnings, event_states = decide_warnings(
+                [_event_state(e) for e in active_events], events, policy, key, taken=taken
+            )
+            active_triggers = _active(session, LedgerTrigger, source)
+            trigger_messages, trigger_states = decide_triggers(
+                [_trigger_state(t) for t in active_triggers], triggers, policy, key
+            )
+            decisions = [
+                self._record_message(session, key, utc(sent), m)
+                for m in warnings + trigger_messages
+            ]
+            _store(session, LedgerEvent, active_events, event_states, source, _EVENT_FIELDS)
+            _store(session, LedgerTrigger, active_triggers, trigger_states, source, _TRIGGER_FIELDS)
+            session.add(
+                ProcessedRun(
+                    source=source,
+                    run=run,
+                    outcome="processed",
+                    decisions=[asdict(d) for d in decisions],
+                    inputs=inputs,
+                )
+            )
+            return decisions
+
+    def _record_message(
+        self, session: Session, key: RunKey, sent: datetime, message: Outgoing
+    ) -> Decision:
+        references = ""
+        if message.previous:
+            chain = session.get(Message, message.previous)
+            references = f"{chain.sender},{chain.identifier},{cap_time(chain.sent)}"
+        session.add(
+            Message(
+                identifier=message.identifier, sender=self.sender, sent=sent,
+                msg_type=message.msg_type, references=references, source=key.source,
+                run=key.run, kind=message.kind, subject=message.subject, level=message.level,
+            )
+        )  # fmt: skip
+        session.flush()  # the primary key refuses a reused identifier here
+        return Decision(
+            message.kind, message.subject, message.msg_type, message.identifier, cap_time(sent),
+            references, message.level, message.data,
+        )  # fmt: skip
+
+    # -- reading ------------------------------------------------------------------------------
+    def latest_runs(self) -> dict[str, str]:
+        """The newest run processed, per source."""
+        with Session(self.engine) as session:
+            return {s.source: s.latest_run for s in session.scalars(select(SourceState))}
+
+    def messages(self, subject: str | None = None) -> list[Message]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = select(Message).order_by(Message.sent, Message.identifier)
+            if subject is not None:
+                query = query.where(Message.subject == subject)
+            rows = list(session.scalars(query))
+            session.expunge_all()
+            return rows
+
+    def events(self, source: str) -> list[EventState]:
+        with Session(self.engine) as session:
+            query = select(LedgerEvent).where(LedgerEvent.source == source)
+            return [_event_state(e) for e in session.scalars(query.order_by(LedgerEvent.id))]
+
+    def triggers(self, source: str) -> list[TriggerState]:
+        with Session(self.engine) as session:
+            query = select(LedgerTrigger).where(LedgerTrigger.source == source)
+            return [_trigger_state(t) for t in session.scalars(query.order_by(LedgerTrigger.id))]
+
+    def active_messages(self, source: str) -> list[SentMessage]:
+        """The last message of every active event and trigger of ``source`` (what a feed of
+        the alerts in force lists), with the subject as last published."""
+        found = []
+        with Session(self.engine) as session:
+            for model in (LedgerEvent, LedgerTrigger):
+                for row in _active(session, model, source, lock=False):
+                    message = session.get(Message, row.last_message)
+                    if message is None:
+                        continue
+                    data = row.data if model is LedgerEvent else _trigger_data(row)
+                    found.append(
+                        SentMessage(
+                            identifier=message.identifier, sent=cap_time(message.sent),
+                            msg_type=message.msg_type, kind=message.kind,
+                            subject=message.subject, level=message.level, data=data,
+                        )
+                    )  # fmt: skip
+        return found
+
+    def referenced(self) -> tuple[set[tuple[str, str]], set[str]]:
+        """(source, run) pairs and message identifiers still needed: the newest run of each
+        source, the runs and messages of what is in force, and pending deliveries."""
+        with Session(self.engine) as session:
+            runs = {(s.source, s.latest_run) for s in session.scalars(select(SourceState))}
+            messages = set()
+            for model in (LedgerEvent, LedgerTrigger):
+                for row in session.scalars(select(model).where(model.status == "active")):
+                    messages.add(row.last_message)
+                    current = session.get(Message, row.last_message)
+                    if current is not None:  # the run whose message is still in force
+                        runs.add((current.source, current.run))
+            query = select(DeliveryRow.identifier).where(DeliveryRow.status == "pending")
+            messages.update(session.scalars(query))
+        return runs, messages
+
+    # -- deliveries ---------------------------------------------------------------------------
+    def enqueue(self, deliveries: list[Delivery]) -> None:
+        """Record pending deliveries (idempotent: a known one is left as it is)."""
+        with Session(self.engine) as session, session.begin():
+            for d in deliveries:
+                if session.get(DeliveryRow, (d.identifier, d.channel, d.target)) is None:
+                    session.add(DeliveryRow(**asdict(d)))
+
+    def pending_deliveries(self) -> list[Delivery]:
+        with Session(self.engine) as session:
+            query = select(DeliveryRow).where(DeliveryRow.status == "pending")
+            return [
+                Delivery(**{f: getattr(row, f) for f in Delivery.__dataclass_fields__})
+                for row in session.scalars(query.order_by(DeliveryRow.identifier))
+            ]
+
+    def record_attempt(self, delivery: Delivery, *, delivered: bool, error: str = "") -> None:
+        """Count one attempt at ``delivery``; mark it delivered, or keep it pending."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(DeliveryRow, (delivery.identifier, delivery.channel, delivery.target))
+            row.status = "delivered" if delivered else "pending"
+            row.attempts, row.last_error = row.attempts + 1, error
+
+    @contextmanager
+    def _transaction(self, source: str) -> Iterator[Session]:
+        with Session(self.engine) as session, session.begin():
+            if self.engine.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert
+
+                session.execute(
+                    insert(SourceState)
+                    .values(source=source, latest_run="")
+                    .on_conflict_do_nothing(index_elements=["source"])
+                )
+                session.execute(
+                    select(SourceState).where(SourceState.source == source).with_for_update()
+                )
+            elif session.get(SourceState, source) is None:
+                session.add(SourceState(source=source, latest_run=""))
+                session.flush()
+            yield session
+
+
+def _active(session: Session, model, source: str, *, lock: bool = True) -> list:
+    query = select(model).where(model.source == source, model.status == "active")
+    query = query.order_by(model.id)
+    return list(session.scalars(query.with_for_update() if lock else query))
+
+
+def _taken_event_ids(session: Session, source: str, events: list[Event], run: str) -> set[str]:
+    candidates = {event_subject(source, e, run=run, taken=()) for e in events}
+    query = select(LedgerEvent.id).where(LedgerEvent.id.in_(candidates))
+    return set(session.scalars(query)) if candidates else set()
+
+
+def _event_state(row: LedgerEvent) -> EventState:
+    return EventState(**{f: getattr(row, f) for f in _EVENT_FIELDS})
+
+
+def _trigger_state(row: LedgerTrigger) -> TriggerState:
+    return TriggerState(**{f: getattr(row, f) for f in _TRIGGER_FIELDS})
+
+
+def _trigger_data(row: LedgerTrigger) -> dict:
+    return {
+        "id": row.id,
+        "hazard": row.hazard,
+        "regions": row.regions,
+        "levels_by_country": row.levels_by_country,
+        "start": cap_time(row.start),
+        "end": cap_time(row.end),
+    }
+
+
+def _store(session: Session, model, rows: list, states: list, source: str, fields) -> None:
+    """Write decided ``states`` onto the loaded ``rows`` (or add new rows)."""
+    by_id = {row.id: row for row in rows}
+    for state in states:
+        row = by_id.get(state.id)
+        if row is None:
+            session.add(model(source=source, **{f: getattr(state, f) for f in fields}))
+            continue
+        for f in fields:
+            setattr(row, f, getattr(state, f))
+
+
+# -- engine and migrations ---------------------------------------------------------------------
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _immediate(connection) -> None:
+            # One writer at a time: a second run waits here instead of failing on commit.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+_MIGRATING = threading.Lock()  # Alembic's command API keeps module-level state

@@ -1,0 +1,66 @@
+"""The configuration every stage reads, loaded once per process (and again when a file in
+``regions/`` changes): regions with their geometries, criteria, the consultation rule, crisis
+cells, and which regions are linked across borders."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from pipeline.assessment.assess import Linking, linking
+from pipeline.assessment.consultation import ConsultationConfig, linked_pairs, load_consultation
+from pipeline.assessment.criteria import AuthorityCriteria, load_criteria
+from pipeline.geo.regions import (
+    CrisisCell,
+    cross_border_neighbours,
+    load_crisis_cells,
+    load_regions,
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    regions: gpd.GeoDataFrame
+    criteria: dict[str, AuthorityCriteria]
+    consultation: ConsultationConfig
+    cells: dict[str, CrisisCell]
+    linking: Linking
+
+    @property
+    def countries(self) -> dict[str, str]:
+        return self.regions["country"].to_dict()
+
+    @property
+    def crisis_cells(self) -> dict[str, str]:
+        """Region id -> the crisis cell responsible for it."""
+        return self.regions["crisis_cell"].to_dict()
+
+    @property
+    def authorities(self) -> dict[str, str]:
+        """Country -> the authority whose criteria apply there."""
+        return {country: c.authority for country, c in self.criteria.items()}
+
+
+def load_config(regions_dir: Path) -> Config:
+    """The configuration in ``regions_dir`` (cached while its files are unchanged)."""
+    files = sorted(p for p in Path(regions_dir).rglob("*.yaml"))
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _load(Path(regions_dir), signature)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(regions_dir: Path, signature: tuple) -> Config:
+    regions = load_regions(regions_dir)
+    criteria = load_criteria(regions_dir)
+    consultation = load_consultation(regions_dir, set(regions.index))
+    links = linked_pairs(cross_border_neighbours(regions), consultation.areas)
+    return Config(
+        regions=regions,
+        criteria=criteria,
+        consultation=consultation,
+        cells=load_crisis_cells(regions_dir),
+        linking=linking(links, regions["country"].to_dict(), criteria),
+    )

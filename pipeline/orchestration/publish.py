@@ -1,0 +1,111 @@
+"""Stage ``publish``: render and validate every file of a run, then write them — the run's
+directory (swapped in atomically), the outbox (immutable files named by identifier), the Atom
+feed, and the pending deliveries."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from pipeline.files import write_bytes_atomic
+from pipeline.geo.nuts import regions_nuts3
+from pipeline.orchestration.config import load_config
+from pipeline.orchestration.workdir import CONSULTATION, read_assessment, work_dir
+from pipeline.publishing.feed import feed_entries, render_feed
+from pipeline.publishing.geojson import warnings_geojson
+from pipeline.publishing.messages import Publication, render_decisions
+from pipeline.publishing.outbox import Outbox
+from pipeline.publishing.staging import StagedOutput
+from pipeline.publishing.summary import summarise, with_cells
+from pipeline.settings import Settings
+from pipeline.sources import get_source
+
+log = logging.getLogger(__name__)
+
+
+def cap_status(settings: Settings, production_status: int) -> str:
+    """Scenario, test and research data are never published as Actual."""
+    if production_status != 0 and settings.cap_status == "Actual":
+        return "Exercise"
+    return settings.cap_status
+
+
+def publish(source_id: str, run: str, settings: Settings) -> str:
+    """Publish the run's decisions; return the run's output directory."""
+    config = load_config(settings.regions_dir)
+    assessment = read_assessment(settings, source_id, run)
+    status = cap_status(settings, assessment["production_status"])
+    # Messages are dated by the ledger from the run (published time), never by the clock, so
+    # that a rerun writes identical files.
+    rendered = render_decisions(
+        assessment["decisions"],
+        assessment["events"],
+        _publication(source_id, run, assessment, status, settings),
+        regions=config.regions,
+        authorities=config.authorities,
+        cells=config.cells,
+        nuts3=regions_nuts3(settings.regions_dir),
+    )
+    final = settings.out_dir / source_id / run
+    outbox = Outbox(settings.out_dir / "outbox")
+    with StagedOutput(final) as staged:
+        for name, data in rendered.files.items():
+            folder = "cap" if name.endswith(".xml") else "bulletins"
+            staged.write(f"{folder}/{name}", data)
+        staged.write(
+            "warnings.geojson", warnings_geojson(config.regions, assessment, status).encode()
+        )
+        triggers = with_cells(assessment["triggers"], config.cells)
+        staged.write("triggers.json", _json(triggers, indent=1, ensure_ascii=False))
+        stats = work_dir(settings, source_id, run) / "statistics.nc"
+        if stats.exists():  # models have statistics; the consultation combines events
+            staged.write("statistics.nc", stats.read_bytes())
+        staged.write("summary.json", _json(summarise(assessment, config.regions), indent=1))
+        for name, data in rendered.files.items():  # validated above; immutable once written
+            outbox.put(name, data)
+        with settings.ledger() as ledger:
+            ledger.enqueue(rendered.deliveries)
+            entries = feed_entries(
+                ledger.active_messages(source_id), config.regions, exercise=status != "Actual"
+            )
+        sent = [d["sent"] for d in assessment["decisions"]]
+        feed = render_feed(
+            entries,
+            feed_id=f"urn:crosswarn:{settings.cap_sender}:{source_id}",
+            title=f"crosswarn active alerts: {source_id}",
+            updated=max(sent + [e["sent"] for e in entries], default="1970-01-01T00:00:00+00:00"),
+        )
+        staged.write("feed.atom", feed)
+        write_bytes_atomic(outbox.root / f"feed-{source_id}.atom", feed)
+        staged.commit()
+    log.info(
+        "%s %s: %d files, status %s, in %s", source_id, run, len(rendered.files), status, final
+    )
+    return str(final)
+
+
+def _publication(
+    source_id: str, run: str, assessment: dict, status: str, settings: Settings
+) -> Publication:
+    if source_id == CONSULTATION:
+        inputs = {s: get_source(s) for s in assessment["inputs"]}
+        model = ", ".join(f"{c.model_name} {assessment['inputs'][s]}" for s, c in inputs.items())
+        attribution = "; ".join(c.attribution for c in inputs.values())
+    else:
+        source = get_source(source_id)
+        model, attribution = source.model_name, source.attribution
+    return Publication(
+        sender=settings.cap_sender,
+        oid_prefix=settings.cap_oid_prefix,
+        status=status,
+        source_id=source_id,
+        run=run,
+        model=model,
+        attribution=attribution,
+        webhook_url=settings.webhook_url,
+        email=bool(settings.smtp_host),
+    )
+
+
+def _json(data: object, **options) -> bytes:
+    return (json.dumps(data, **options) + "\n").encode()

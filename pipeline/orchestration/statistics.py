@@ -1,0 +1,79 @@
+"""Stage ``statistics``: region statistics of a run's canonical variables.
+
+In Airflow each provider variable is a mapped task writing ``parts/{param}.nc``, merged by
+:func:`merge_statistics` into ``statistics.nc``; in one process (:func:`statistics` without
+``param``) every variable is computed and merged in memory and written once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import xarray as xr
+
+from pipeline.errors import InvalidDataError
+from pipeline.geo.weights import cached_weights, grid_from_dataset, region_coverage
+from pipeline.orchestration.config import load_config
+from pipeline.orchestration.workdir import read_netcdf, work_dir, write_netcdf
+from pipeline.settings import Settings
+from pipeline.sources import make_source
+from pipeline.statistics.forecast import forecast_statistics
+
+log = logging.getLogger(__name__)
+
+
+def statistics(source_id: str, run: str, settings: Settings, param: str | None = None) -> str:
+    """Region statistics of the canonical variables, written as NetCDF.
+
+    With ``param``, only the variables derived from that provider variable, into
+    ``parts/{param}.nc`` (a mapped Airflow task, followed by :func:`merge_statistics`);
+    without, every default variable, into ``statistics.nc``.
+    """
+    source = make_source(source_id, settings)
+    if param:
+        target = work_dir(settings, source_id, run) / "parts" / f"{param}.nc"
+        write_netcdf(_statistics(source, run, settings, [param]), target)
+        return str(target)
+    parts = [_statistics(source, run, settings, [p]) for p in source.default_params]
+    return str(_write_merged(parts, source_id, run, settings))
+
+
+def merge_statistics(source_id: str, run: str, settings: Settings) -> str:
+    """Merge the per-variable parts of the source's default variables into statistics.nc."""
+    source = make_source(source_id, settings)
+    folder = work_dir(settings, source_id, run) / "parts"
+    paths = [folder / f"{p}.nc" for p in source.default_params]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise InvalidDataError(f"{source_id} {run}: statistics parts missing: {missing}")
+    return str(_write_merged([read_netcdf(p) for p in paths], source_id, run, settings))
+
+
+def compute(result: xr.Dataset, settings: Settings) -> xr.Dataset:
+    """Compute on the Dask cluster of ``CROSSWARN_DASK_SCHEDULER`` if set, else in threads."""
+    if settings.dask_scheduler:
+        from distributed import Client
+
+        with Client(settings.dask_scheduler, timeout="30s") as client:
+            log.info("computing on the Dask cluster at %s", client.scheduler.address)
+            return result.compute()
+    return result.compute(scheduler="threads", num_workers=settings.decode_workers)
+
+
+def _statistics(source, run: str, settings: Settings, params: list[str]) -> xr.Dataset:
+    forecast = source.open(run, settings.archive_dir, params=params)
+    config = load_config(settings.regions_dir)
+    grid = grid_from_dataset(forecast)
+    weights = cached_weights(config.regions, grid, settings.cache_dir)
+    # Exact on lat-lon grids; ICON's cells tile the globe, so they cover every region.
+    coverage = None if "cell" in forecast.dims else region_coverage(config.regions, weights)
+    stats = forecast_statistics(forecast, weights, config.criteria, coverage=coverage)
+    return compute(stats, settings)
+
+
+def _write_merged(parts: list[xr.Dataset], source_id: str, run: str, settings: Settings):
+    result = xr.merge(parts, combine_attrs="override")
+    result.attrs["title"] = f"crosswarn region statistics, {source_id} {run}"
+    target = work_dir(settings, source_id, run) / "statistics.nc"
+    write_netcdf(result, target)
+    return target

@@ -1,0 +1,49 @@
+"""Where stages hand work to each other: ``{work}/{source}/{run}/``.
+
+Files are written here only where Airflow may hand work to another worker (statistics parts,
+``statistics.nc``, ``assessment.json``), atomically, and read once by the next stage.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import xarray as xr
+
+from pipeline.errors import DataNotYetAvailable
+from pipeline.files import atomic_path, write_json_atomic
+from pipeline.settings import Settings
+
+#: The pseudo-source of the cross-model consultation (its outputs, work and ledger entries).
+CONSULTATION = "consultation"
+
+
+def work_dir(settings: Settings, source_id: str, run: str) -> Path:
+    return settings.work_dir / source_id / run
+
+
+def write_netcdf(data: xr.Dataset, target: Path) -> None:
+    with atomic_path(target, keep_suffix=True) as tmp:
+        data.to_netcdf(tmp, engine="netcdf4")
+
+
+def read_netcdf(path: Path) -> xr.Dataset:
+    """A NetCDF handoff file, loaded whole (they are small) and closed."""
+    if not path.exists():
+        raise DataNotYetAvailable(f"{path}: not written yet; run the stage before this one")
+    with xr.open_dataset(path, engine="netcdf4") as data:
+        return data.load()
+
+
+def write_assessment(settings: Settings, source_id: str, run: str, assessment: dict) -> Path:
+    target = work_dir(settings, source_id, run) / "assessment.json"
+    write_json_atomic(target, assessment)
+    return target
+
+
+def read_assessment(settings: Settings, source_id: str, run: str) -> dict:
+    path = work_dir(settings, source_id, run) / "assessment.json"
+    if not path.exists():
+        raise DataNotYetAvailable(f"{path}: not written yet; assess {source_id} {run} first")
+    return json.loads(path.read_text())

@@ -1,0 +1,129 @@
+"""The consultation bulletin: one per trigger, an HTML page per language and a PNG map.
+
+The page holds a summary, the map of the affected regions coloured by level, a table of
+regions with times, values, levels and criteria mismatches, and the crisis cells to convene.
+Everything is escaped; output is byte-identical for identical input (no timestamps).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from datetime import datetime
+
+from pipeline.publishing.texts import LEVEL_NAMES, family, trigger_texts
+from pipeline.units import for_display
+
+COLOURS = {"none": "#d9d9d9", "yellow": "#ffde00", "orange": "#ff9900", "red": "#e3001b"}
+
+_LABELS = {
+    "nl": ("Regio", "Land", "Niveau", "Van", "Tot", "Piek", "Verschillen tussen criteria",
+           "Te beleggen crisiscellen", "Kaart van de getroffen regio's"),
+    "fr": ("Région", "Pays", "Niveau", "De", "À", "Pic", "Écarts entre critères",
+           "Cellules de crise à réunir", "Carte des régions touchées"),
+    "de": ("Region", "Land", "Stufe", "Von", "Bis", "Spitze", "Abweichungen der Kriterien",
+           "Einzuberufende Krisenstäbe", "Karte der betroffenen Regionen"),
+    "en": ("Region", "Country", "Level", "From", "To", "Peak", "Criteria mismatches",
+           "Crisis cells to convene", "Map of the affected regions"),
+}  # fmt: skip
+
+
+def render_map_png(regions, levels: dict[str, str], title: str) -> bytes:
+    """The in-scope regions in grey, the trigger's regions coloured by level."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 7), dpi=100)
+    colours = [COLOURS[levels.get(r, "none")] for r in regions.index]
+    regions.plot(ax=ax, color=colours, edgecolor="#404040", linewidth=0.4)
+    for region_id in sorted(levels):
+        point = regions.loc[region_id].geometry.representative_point()
+        ax.annotate(region_id, (point.x, point.y), fontsize=6, ha="center", va="center")
+    ax.set_title(title, fontsize=10)
+    ax.set_axis_off()
+    ax.set_aspect(1 / 0.63)  # about cos(51°): keeps shapes true at these latitudes
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def render_bulletin_html(
+    trigger: dict,
+    language: str,
+    *,
+    regions,
+    events: list[dict],
+    cells: list[dict],
+    map_file: str,
+    exercise: bool,
+    authorities: dict[str, str] | None = None,
+) -> str:
+    """One language's bulletin page (``events``: the trigger's region events as dicts)."""
+    texts = _texts(trigger, language, cells=cells, authorities=authorities, exercise=exercise)
+    labels = _LABELS[language]
+    colour = dict(zip(LEVEL_NAMES["en"], LEVEL_NAMES[language], strict=True))
+    kind = family(trigger["hazard"])
+    e = html.escape
+    rows = []
+    for event in sorted(events, key=lambda ev: (ev["country"], ev["region"])):
+        level = event.get("published_level", event["peak_level_name"])
+        peak, unit = for_display(kind, event["peak_value"])
+        rows.append(
+            "<tr>"
+            f"<td>{e(str(regions.loc[event['region'], 'name']))} ({e(event['region'])})</td>"
+            f"<td>{e(event['country'])}</td>"
+            f'<td style="background:{COLOURS[level]}">{e(colour[level])}</td>'
+            f"<td>{e(event['onset'][:16].replace('T', ' '))}</td>"
+            f"<td>{e(event['expiry'][:16].replace('T', ' '))}</td>"
+            f"<td>{peak:.0f} {e(unit)}</td>"
+            f"<td>{e('; '.join(event.get('criteria_mismatches', [])))}</td>"
+            "</tr>"
+        )
+    cell_items = "".join(
+        f"<li>{e(c['name'])} &lt;{e(c['address'].removeprefix('mailto:'))}&gt;</li>" for c in cells
+    )
+    header = "".join(f"<th>{e(label)}</th>" for label in labels[:7])
+    return (
+        f'<!DOCTYPE html>\n<html lang="{e(language)}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{e(texts['headline'])}</title>\n"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em}</style>\n"
+        "</head>\n<body>\n"
+        f"<h1>{e(texts['headline'])}</h1>\n"
+        f"<p>{e(texts['description'])}</p>\n<p><strong>{e(texts['instruction'])}</strong></p>\n"
+        f'<figure><img src="{e(map_file)}" alt="{e(labels[8])}" width="700">'
+        f"<figcaption>{e(labels[8])}</figcaption></figure>\n"
+        f"<table>\n<tr>{header}</tr>\n" + "\n".join(rows) + "\n</table>\n"
+        f"<h2>{e(labels[7])}</h2>\n<ul>{cell_items}</ul>\n"
+        f"<p><small>crosswarn trigger {e(trigger['id'])}</small></p>\n</body>\n</html>\n"
+    )
+
+
+def bulletin_title(
+    trigger: dict,
+    language: str,
+    *,
+    cells: list[dict],
+    authorities: dict[str, str] | None = None,
+    exercise: bool,
+) -> str:
+    """The bulletin's title (its headline) in ``language``: the crisis cells' mail subject."""
+    texts = _texts(trigger, language, cells=cells, authorities=authorities, exercise=exercise)
+    return texts["headline"]
+
+
+def _texts(trigger: dict, language: str, *, cells, authorities, exercise: bool) -> dict:
+    return trigger_texts(
+        language,
+        hazard=trigger["hazard"],
+        levels_by_country=trigger["levels_by_country"],
+        start=datetime.fromisoformat(trigger["start"]),
+        end=datetime.fromisoformat(trigger["end"]),
+        cells=[c["name"] for c in cells],
+        mismatches=list(trigger.get("criteria_mismatches", [])),
+        authorities=authorities or {},
+        exercise=exercise,
+    )

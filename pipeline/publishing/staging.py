@@ -1,0 +1,69 @@
+"""A run's warning files: all rendered and validated first, then swapped in atomically.
+
+A run's outputs live in ``{out}/{source}/{run}/``. They are assembled in a hidden staging
+directory beside it; only when every file is written and every CAP message has passed validation
+is the staging directory renamed into place, replacing an earlier version of the same run. A
+failure leaves the earlier outputs untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+
+class StagedOutput:
+    """A run's output directory, assembled aside and swapped in on :meth:`commit`."""
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        self.stage = final.with_name(f".{final.name}.staging-{os.getpid()}")
+        shutil.rmtree(self.stage, ignore_errors=True)
+        self.stage.mkdir(parents=True)
+
+    def path(self, relative: str) -> Path:
+        target = self.stage / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write(self, relative: str, data: bytes) -> Path:
+        target = self.path(relative)
+        target.write_bytes(data)
+        return self.final / relative
+
+    def commit(self) -> Path:
+        """Write the manifest, then replace the final directory with the staged one."""
+        files = sorted(p for p in self.stage.rglob("*") if p.is_file())
+        manifest = {
+            "files": [
+                {
+                    "path": str(p.relative_to(self.stage)),
+                    "size": p.stat().st_size,
+                    "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                }
+                for p in files
+            ]
+        }
+        (self.stage / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        for p in [*files, self.stage / "manifest.json"]:
+            with p.open("rb") as fh:
+                os.fsync(fh.fileno())
+        old = self.final.with_name(f".{self.final.name}.old-{os.getpid()}")
+        if self.final.exists():
+            os.replace(self.final, old)
+        os.replace(self.stage, self.final)
+        shutil.rmtree(old, ignore_errors=True)
+        return self.final
+
+    def abort(self) -> None:
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+    def __enter__(self) -> StagedOutput:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()

@@ -1,0 +1,348 @@
+"""Idempotent, verified downloads into the archive.
+
+Every file goes to a temporary name beside its destination, is verified (bz2 stream and GRIB
+framing), then renamed into place; a file already present and verified is not fetched again.
+The same code serves ``https://`` (the real server), ``http://`` (a loopback test server) and
+``file://`` (a local mirror).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import eccodes
+import httpx
+
+from pipeline.errors import (
+    ConfigError,
+    CrosswarnError,
+    DataNotYetAvailable,
+    InvalidDataError,
+    RateLimited,
+    SourceUnavailable,
+)
+from pipeline.files import temporary_name, write_bytes_atomic
+from pipeline.retry import call_with_retries
+from pipeline.sources.grib import iter_messages, read_bytes
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUS = {500, 502, 503, 504}
+#: A byte range of a file, first and last byte inclusive (as in an HTTP Range header).
+ByteRange = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    url: str
+    path: str  # relative to the run's archive directory
+    size: int
+    sha256: str
+    retrieved_at: str
+
+
+def fetch_all(
+    jobs: Iterable[tuple[str, Path] | tuple[str, Path, list[ByteRange]]],
+    *,
+    workers: int = 4,
+    attempts: int = 4,
+    backoff_s: float = 1.0,
+    timeout_s: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[ArchivedFile]:
+    """Fetch each (url, destination) pair with bounded concurrency; return what was archived.
+
+    A job may carry byte ranges: then only those parts of the URL are fetched (concatenated).
+    Every job is attempted even when others fail, so that one run of the task archives all it
+    can. Then the most serious failure is raised: corrupt data or a server failing after all
+    retries first, "not yet published" (with how many files are missing) last.
+    """
+    jobs = list(jobs)
+    with httpx.Client(timeout=timeout_s, follow_redirects=True) as client:
+
+        def one(job: tuple) -> ArchivedFile | CrosswarnError:
+            url, dest, *ranges = job
+            try:
+                return fetch(
+                    url,
+                    dest,
+                    client=client,
+                    attempts=attempts,
+                    backoff_s=backoff_s,
+                    sleep=sleep,
+                    ranges=ranges[0] if ranges else None,
+                )
+            except CrosswarnError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(one, jobs))
+    failures = [r for r in results if isinstance(r, CrosswarnError)]
+    for kind in (InvalidDataError, SourceUnavailable):
+        serious = [f for f in failures if isinstance(f, kind)]
+        if serious:
+            raise serious[0]
+    if failures:
+        raise DataNotYetAvailable(
+            f"{len(failures)} of {len(jobs)} files not published yet, first: {failures[0]}"
+        )
+    return results  # type: ignore[return-value]
+
+
+def fetch(
+    url: str,
+    dest: Path,
+    *,
+    client: httpx.Client | None = None,
+    attempts: int = 4,
+    backoff_s: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    verify: Callable[..., None] | None = None,
+    ranges: list[ByteRange] | None = None,
+) -> ArchivedFile:
+    """Download ``url`` (or only its byte ``ranges``) to ``dest`` unless it is already there.
+
+    The file is streamed to a temporary name beside ``dest``, checked by ``verify`` (default:
+    bz2 stream and GRIB framing), and only then renamed into place; so a file at ``dest`` has
+    been verified and is never downloaded again. 5xx answers, timeouts and dropped connections
+    are retried with exponential backoff, 429 after the Retry-After the server asks for; 404
+    raises :class:`DataNotYetAvailable` at once.
+    """
+    verify = verify or verify_grib
+    if dest.exists():
+        return record_file(url, dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(dest)
+    # The temporary name keeps the real suffix so that verification knows how to decompress it.
+    tmp = temporary_name(dest, keep_suffix=True)
+
+    def attempt() -> ArchivedFile:
+        try:
+            _copy_url(url, tmp, client, ranges)
+            verify(tmp, origin=url)
+            os.replace(tmp, dest)
+            return record_file(url, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    return call_with_retries(
+        attempt,
+        what=url,
+        attempts=attempts,
+        backoff_s=backoff_s,
+        retry_on=(SourceUnavailable, InvalidDataError),
+        sleep=sleep,
+    )
+
+
+def check_status(response: httpx.Response, url: str) -> None:
+    """Raise the crosswarn error an HTTP status means (``url`` names the request in it)."""
+    status = response.status_code
+    if status in (200, 206):
+        return
+    if status == 404:
+        raise DataNotYetAvailable(f"{url}: not published yet (HTTP 404)")
+    if status == 429:
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        raise RateLimited(
+            f"{url}: rate limited (HTTP 429), asked to retry after {retry_after:g} s",
+            retry_after,
+        )
+    if status in (401, 403):
+        raise ConfigError(
+            f"{url}: access refused (HTTP {status}); check the API key or credentials set for "
+            "this source"
+        )
+    if status in RETRY_STATUS:
+        raise SourceUnavailable(f"{url}: server error HTTP {status}")
+    raise SourceUnavailable(f"{url}: unexpected HTTP {status}")
+
+
+def _retry_after(value: str | None) -> float:
+    """Retry-After in seconds (delta-seconds or an HTTP date); 60 s when absent or unreadable."""
+    if not value:
+        return 60.0
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 60.0
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def get_with_retries(
+    url: str,
+    *,
+    client: httpx.Client,
+    headers: dict[str, str] | None = None,
+    params: dict | None = None,
+    attempts: int = 4,
+    backoff_s: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Response:
+    """GET a small document (a listing, an index, an API answer) with the same retry rules as
+    :func:`fetch`. ``headers`` are sent but never logged."""
+
+    def attempt() -> httpx.Response:
+        try:
+            response = client.get(url, headers=headers, params=params)
+        except httpx.TransportError as exc:
+            raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+        check_status(response, url)
+        return response
+
+    return call_with_retries(attempt, what=url, attempts=attempts, backoff_s=backoff_s, sleep=sleep)
+
+
+def _remove_stale_parts(dest: Path, max_age_s: float = 3600.0) -> None:
+    """Remove temporary files a killed process left behind (older than ``max_age_s``)."""
+    now = time.time()
+    for part in dest.parent.glob(f".{dest.stem}.tmp-*"):
+        try:
+            if now - part.stat().st_mtime > max_age_s:
+                part.unlink()
+                log.info("removed stale partial download %s", part)
+        except FileNotFoundError:
+            pass
+
+
+def list_directory(
+    url: str, *, client: httpx.Client | None = None, directories: bool = False
+) -> list[str]:
+    """File names (or, with ``directories``, subdirectory names) in a directory listing: an
+    HTML index page, or a ``file://`` directory.
+
+    A missing directory is an empty listing: on DWD's server it means nothing published yet.
+    """
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        folder = Path(unquote(parsed.path))
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.is_dir() == directories)
+    own = client is None
+    client = client or httpx.Client(timeout=30.0, follow_redirects=True)
+    try:
+        response = client.get(url.rstrip("/") + "/")
+    except httpx.TransportError as exc:
+        raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if own:
+            client.close()
+    if response.status_code == 404:
+        return []
+    if response.status_code != 200:
+        raise SourceUnavailable(f"{url}: directory listing answered HTTP {response.status_code}")
+    hrefs = [unquote(h) for h in _HREF.findall(response.text)]
+    if directories:  # a subdirectory's link ends with "/"
+        hrefs = [h.rstrip("/") for h in hrefs if h.endswith("/")]
+    names = {href.rsplit("/", 1)[-1] for href in hrefs}
+    return sorted(n for n in names if n and not n.startswith(("?", "#", ".")))
+
+
+_HREF = re.compile(r'href="([^"?#]+)"', re.IGNORECASE)
+
+
+def _copy_url(
+    url: str, tmp: Path, client: httpx.Client | None, ranges: list[ByteRange] | None = None
+) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        src = Path(unquote(parsed.path))
+        if not src.exists():
+            raise DataNotYetAvailable(f"{url}: not in the mirror (yet)")
+        if ranges is None:
+            shutil.copyfile(src, tmp)
+            return
+        with src.open("rb") as fh, tmp.open("wb") as out:
+            for first, last in ranges:
+                fh.seek(first)
+                out.write(fh.read(last - first + 1))
+        return
+    if parsed.scheme not in ("http", "https"):
+        raise SourceUnavailable(f"{url}: unsupported URL scheme {parsed.scheme!r}")
+    own = client is None
+    client = client or httpx.Client(timeout=60.0, follow_redirects=True)
+    try:
+        with tmp.open("wb") as fh:
+            for byte_range in ranges or [None]:
+                _stream_into(fh, url, client, byte_range)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except httpx.TransportError as exc:
+        raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if own:
+            client.close()
+
+
+def _stream_into(fh, url: str, client: httpx.Client, byte_range: ByteRange | None) -> None:
+    """Append ``url`` (or one byte range of it) to ``fh``; a range must come back whole."""
+    headers = {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"} if byte_range else None
+    with client.stream("GET", url, headers=headers) as response:
+        check_status(response, url)
+        if byte_range and response.status_code != 206:
+            raise SourceUnavailable(
+                f"{url}: asked for bytes {byte_range[0]}-{byte_range[1]}, the server answered "
+                f"HTTP {response.status_code} instead of 206 Partial Content"
+            )
+        written = 0
+        for chunk in response.iter_bytes(1 << 20):
+            fh.write(chunk)
+            written += len(chunk)
+    if byte_range and written != byte_range[1] - byte_range[0] + 1:
+        raise InvalidDataError(
+            f"{url}: bytes {byte_range[0]}-{byte_range[1]} came back as {written} bytes; "
+            "the transfer was cut short"
+        )
+
+
+def verify_grib(path: Path, *, origin: str | None = None) -> None:
+    """Check that ``path`` holds complete GRIB messages (after bz2 decompression if ``.bz2``)."""
+    origin = origin or str(path)
+    try:
+        data = read_bytes(path)
+    except InvalidDataError as exc:
+        raise InvalidDataError(str(exc).replace(str(path), origin)) from exc
+    for handle in iter_messages(data, origin=origin):
+        eccodes.codes_release(handle)
+
+
+def record_file(url: str, dest: Path) -> ArchivedFile:
+    """The manifest record of an archived file (its sha256 read in chunks)."""
+    digest = hashlib.sha256()
+    with dest.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return ArchivedFile(
+        url=url,
+        path=dest.name,
+        size=dest.stat().st_size,
+        sha256=digest.hexdigest(),
+        retrieved_at=datetime.fromtimestamp(dest.stat().st_mtime, UTC).isoformat(),
+    )
+
+
+def write_manifest(run_dir: Path, files: list[ArchivedFile]) -> Path:
+    """Write the run's manifest atomically (URL, size, sha256, retrieval time per file)."""
+    manifest = run_dir / "manifest.json"
+    records = sorted((asdict(f) for f in files), key=lambda r: r["path"])
+    write_bytes_atomic(manifest, (json.dumps({"files": records}, indent=1) + "\n").encode())
+    return manifest

@@ -1,0 +1,409 @@
+"""What every GRIB source shares once its files are in the archive: checked, lazy decoding into
+the canonical schema.
+
+A source archives one GRIB file per (variable, step) holding that variable's messages for every
+member (for KNMI, both gust components). :class:`GribSource` opens such a run as an xarray
+Dataset of canonical variables, lazily (one dask task per file, shared by every variable derived
+from it), and checks every message against what the run expects: the variable, run, step,
+interval, members and grid. Subclasses say where the files are and what the product is.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import ClassVar
+
+import dask
+import dask.array as da
+import numpy as np
+import xarray as xr
+
+from pipeline.errors import ConfigError, InvalidDataError, InvalidGridError
+from pipeline.geo.grids import RegularGrid, UnstructuredRef
+from pipeline.geo.icon_grid import UnstructuredGrid
+from pipeline.runs import RunId
+from pipeline.sources.base import Source, Variable
+from pipeline.sources.grib import GribField, decode_fields
+from pipeline.variables import CANONICAL_UNITS, CF_STANDARD_NAMES, PRECIPITATION_WINDOWS
+
+log = logging.getLogger(__name__)
+
+PACKING_NOISE_MM = 0.01
+
+
+class GribSource(Source):
+    """A product archived as one GRIB file per (variable, step); see the module docstring."""
+
+    #: Provider variable names (as in the archive) and what they are.
+    table: ClassVar[dict[str, Variable]]
+    published: ClassVar[tuple[str, ...]]
+    default_params: ClassVar[tuple[str, ...]]
+    members: ClassVar[int] = 1
+    institution: ClassVar[str]
+    #: Extremes this product writes over the run so far instead of the output interval.
+    since_run_start: ClassVar[frozenset[str]] = frozenset()
+    #: Extremes whose period may be shorter than the output interval (ending at the step),
+    #: e.g. ECMWF's gust "since the previous post-processing"; otherwise it must equal it.
+    interval_within: ClassVar[bool] = False
+    #: The grid every file must be on (None: the first file's grid, which all others match).
+    expected_grid: ClassVar[RegularGrid | None] = None
+    #: (lat_min, lat_max, lon_min, lon_max) kept from each field (None: the whole grid).
+    crop: ClassVar[tuple[float, float, float, float] | None] = None
+
+    @property
+    def variables(self) -> dict[str, Variable]:  # type: ignore[override]
+        return {p: self.table[p] for p in self.published}
+
+    def steps(self, run: str) -> list[int]:
+        """Output steps (hours) of ``run``."""
+        raise NotImplementedError
+
+    def archive_path(self, archive: Path, run: str, param: str, step: int) -> Path:
+        raise NotImplementedError
+
+    def member_numbers(self) -> list[int]:
+        """The member numbers the files hold (GRIB perturbationNumber); 0 when deterministic."""
+        return list(range(1, self.members + 1)) if self.members > 1 else [0]
+
+    def check_params(self, params: list[str] | None) -> list[str]:
+        params = list(params or self.default_params)
+        unknown = [p for p in params if p not in self.published]
+        if unknown:
+            raise ConfigError(
+                f"{self.id} does not publish {', '.join(unknown)}; "
+                f"it publishes {', '.join(self.published)}"
+            )
+        return params
+
+    def needed(self, param: str, steps: list[int]) -> list[int]:
+        """The steps of ``steps`` whose files ``param`` needs: accumulations need the first
+        (windows are differences), other variables only the valid times after it."""
+        return steps if self.table[param].kind == "accumulated" else steps[1:]
+
+    def grid(self) -> UnstructuredGrid:
+        raise ConfigError(f"{self.id} is on a regular grid; its grid comes from each file")
+
+    def open(
+        self,
+        run: str,
+        archive: Path,
+        *,
+        params: list[str] | None = None,
+        steps: list[int] | None = None,
+    ) -> xr.Dataset:
+        """Open an archived run lazily as canonical variables.
+
+        Dims (member, valid_time, latitude, longitude) on lat-lon grids, (member, valid_time,
+        cell) on icosahedral ones. Valid times are the steps after the first (all of the run's
+        steps unless ``steps`` picks some, for analysts). Each file is decoded once,
+        only when computed, and shared by every variable derived from it (precipitation
+        windows), so memory follows the steps being reduced, not the length of the run.
+        """
+        params = self.check_params(params)
+        reference = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
+        table = self.steps(run)
+        steps = table if steps is None else sorted(steps)
+        if not set(steps) <= set(table) or len(steps) < 2:
+            raise ConfigError(f"steps {steps}: need two or more of {self.id}'s steps {table}")
+        paths = {
+            (p, s): self.archive_path(archive, run, p, s)
+            for p in params
+            for s in self.needed(p, steps)
+        }
+        for param in params:
+            needed = [paths[param, s] for s in self.needed(param, steps)]
+            missing = [path for path in needed if not path.exists()]
+            if missing:
+                raise InvalidDataError(
+                    f"{self.id} {run}: {len(missing)} file(s) of {param} missing from the "
+                    f"archive, first {missing[0]}; fetch the run again"
+                )
+        interval = {s: s - p for p, s in pairwise(table)}
+        (first_param, first_step), first_path = next(iter(paths.items()))
+        first = self._decode(
+            first_path, first_param, first_step, run, None, interval.get(first_step, 0)
+        )[0][0]
+        cut: tuple = (Ellipsis,)
+        if isinstance(first.grid, RegularGrid):
+            expected: RegularGrid | UnstructuredRef = first.grid
+            if self.expected_grid is not None and first.grid != self.expected_grid:
+                raise InvalidGridError(
+                    f"{first_path}: grid {first.grid.describe()}, but {self.id} is on "
+                    f"{self.expected_grid.describe()}; the provider changed its grid or the "
+                    "file is not this product's"
+                )
+            kept = first.grid
+            if self.crop is not None:
+                kept, slices = first.grid.crop(self.crop)
+                cut = (Ellipsis, *slices)
+            spatial, coords = self._regular_coords(kept)
+        else:
+            grid = self.grid()
+            expected = grid.ref
+            mismatch = expected.mismatch(first.grid)
+            if mismatch:
+                raise InvalidGridError(f"{first_path}: not on {grid.describe()}: {mismatch}")
+            spatial, coords = self._cell_coords(grid)
+        members = self.member_numbers()
+        shape = (len(members), *(len(c[1]) for c in spatial.values()))
+        valid = steps[1:]
+        decoded: dict[tuple[str, int], da.Array] = {}
+
+        def field(param: str, step: int) -> dask.delayed:
+            if (param, step) not in decoded:
+                decoded[param, step] = dask.delayed(self._values)(
+                    paths[param, step],
+                    param,
+                    step,
+                    run,
+                    expected,
+                    interval.get(step, 0),
+                    cut,
+                    dask_key_name=f"decode-{self.id}-{run}-{param}-{step:03d}",
+                )
+            return decoded[param, step]
+
+        def stacked(blocks: list) -> da.Array:
+            return da.stack(
+                [da.from_delayed(b, shape=shape, dtype=np.float32) for b in blocks], axis=1
+            )
+
+        dims = ("member", "valid_time", *spatial)
+        data_vars = {}
+        for param in params:
+            var = self.table[param]
+            attrs = {"source_parameter": param, **self._parameter_attrs(var)}
+            if var.kind == "accumulated":
+                available = set(steps)
+                # The run's windows (the same whichever steps are opened): a window no step of
+                # the run can have (longer than the run, or shorter than its output
+                # interval, like 1 h on a 3-hourly run) is left out.
+                in_run = set(table)
+                windows = [n for n in PRECIPITATION_WINDOWS if any(s - n in in_run for s in table)]
+                for hours in windows:
+                    blocks = [
+                        dask.delayed(_window)(
+                            field(param, s),
+                            field(param, s - hours),
+                            str(paths[param, s].name),
+                            dask_key_name=f"window-{self.id}-{run}-{param}-{hours}-{s:03d}",
+                        )
+                        if s - hours in available
+                        else dask.delayed(np.full)(shape, np.nan, np.float32)
+                        for s in valid
+                    ]
+                    name = f"{var.canonical}_{hours}h"
+                    data_vars[name] = (dims, stacked(blocks), self._attrs(name, attrs))
+                    data_vars[name][2]["window_hours"] = hours
+            else:
+                blocks = [field(param, s) for s in valid]
+                data_vars[var.canonical] = (
+                    dims,
+                    stacked(blocks),
+                    self._attrs(var.canonical, {**attrs, **self._window_attrs(param)}),
+                )
+        return xr.Dataset(
+            data_vars,
+            coords={
+                "member": ("member", members),
+                "valid_time": [
+                    np.datetime64(reference.replace(tzinfo=None) + timedelta(hours=s), "ns")
+                    for s in valid
+                ],
+                "step_hours": ("valid_time", valid),
+                "interval_hours": ("valid_time", [interval[s] for s in valid]),
+                **coords,
+            },
+            attrs={
+                "source": self.id,
+                "model": self.model_name,
+                "run": run,
+                "reference_time": reference.isoformat(),
+                "institution": self.institution,
+                "attribution": self.attribution,
+                "licence": self.licence,
+                "production_status": first.production_status,
+                "Conventions": "CF-1.10",
+            },
+        )
+
+    @staticmethod
+    def _parameter_attrs(var: Variable) -> dict:
+        attrs: dict = {}
+        if var.grib is not None:
+            attrs["grib_parameter"] = list(var.grib)
+        for i, part in enumerate(var.parts):
+            text = ", ".join(f"{k}={v}" for k, v in part)
+            if text:
+                attrs[f"grib_keys{i or ''}"] = text
+        if var.components:
+            attrs["comment"] = "speed: magnitude of the two vector components"
+        return attrs
+
+    def _window_attrs(self, param: str) -> dict:
+        kind = self.table[param].kind
+        if not kind.startswith("interval"):
+            return {"statistic": kind}
+        window = "run_start" if param in self.since_run_start else "interval"
+        text = {
+            "interval": "over the output interval ending at valid_time (see interval_hours)",
+            "run_start": "over the run so far: from the reference time to valid_time",
+        }[window]
+        if window == "interval" and self.interval_within:
+            text = "over a period ending at valid_time, within the output interval"
+        return {"statistic": kind, "window": window, "cell_methods": f"time: {kind[9:]}imum {text}"}
+
+    @staticmethod
+    def _attrs(canonical: str, extra: dict) -> dict:
+        return {
+            "units": CANONICAL_UNITS[canonical],
+            "standard_name": CF_STANDARD_NAMES[canonical],
+            **extra,
+        }
+
+    @staticmethod
+    def _regular_coords(grid: RegularGrid) -> tuple[dict, dict]:
+        spatial = {
+            "latitude": ("latitude", grid.latitudes, {"units": "degrees_north"}),
+            "longitude": ("longitude", grid.longitudes, {"units": "degrees_east"}),
+        }
+        return spatial, spatial
+
+    @staticmethod
+    def _cell_coords(grid: UnstructuredGrid) -> tuple[dict, dict]:
+        cells = np.arange(grid.shape[0])
+        spatial = {"cell": ("cell", cells)}
+        coords = {
+            **spatial,
+            "latitude": ("cell", grid.latitudes, {"units": "degrees_north"}),
+            "longitude": ("cell", grid.longitudes, {"units": "degrees_east"}),
+            "cell_area": ("cell", grid.areas, {"units": "km2"}),
+        }
+        return spatial, coords | {
+            "grid_name": ((), grid.name),
+            "grid_number": ((), grid.number),
+            "grid_uuid": ((), grid.uuid),
+        }
+
+    def _decode(
+        self,
+        path: Path,
+        param: str,
+        step: int,
+        run: str,
+        expected: RegularGrid | UnstructuredRef | None,
+        interval: int,
+    ) -> list[list[GribField]]:
+        """Decode one file and check everything it says against what the run expects.
+
+        Return the messages per part of the variable (one part, or one per vector
+        component), each sorted by member.
+        """
+        var = self.table[param]
+        fields = decode_fields(path, keys=var.keys)
+        numbers = self.member_numbers()
+        wanted = len(numbers) * len(var.parts)
+        what = "members" if len(numbers) > 1 else "field"
+        if len(fields) != wanted:
+            raise InvalidDataError(
+                f"{path}: {len(fields)} GRIB message(s), expected {wanted} "
+                f"({len(numbers)} {what} x {len(var.parts)} part(s)); fetch the file again"
+            )
+        reference = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
+        groups = []
+        for part in var.parts:
+            group = sorted((f for f in fields if var.is_part(f, part)), key=lambda f: f.member)
+            if len(group) != len(numbers):
+                other = next(f for f in fields if not var.is_part(f, part))
+                found = (other.discipline, other.category, other.number)
+                keys = f" and keys {other.keys}" if other.keys else ""
+                raise InvalidDataError(
+                    f"{path}: holds GRIB parameter {found} with statistical process "
+                    f"{other.statistical_process}{keys}; expected {len(numbers)} message(s) of "
+                    f"{var.describe(part)} for {param}"
+                )
+            if [f.member for f in group] != numbers:
+                raise InvalidDataError(
+                    f"{path}: members {[f.member for f in group]}, expected {numbers}"
+                )
+            groups.append(group)
+        start = 0 if param in self.since_run_start else step - interval
+        for field in (f for group in groups for f in group):
+            if field.reference_time != reference:
+                raise InvalidDataError(
+                    f"{path}: holds run {field.reference_time:%Y%m%d%H}, expected {run}"
+                )
+            if field.step_end != step:
+                raise InvalidDataError(f"{path}: valid at step {field.step_end}, expected {step}")
+            if var.kind.startswith("interval") and step:
+                ok = (
+                    start <= field.step_start < step
+                    if self.interval_within and param not in self.since_run_start
+                    else field.step_start == start
+                )
+                if not ok:
+                    raise InvalidDataError(
+                        f"{path}: {param} covers steps {field.step_start}-{field.step_end}, "
+                        f"expected {start}-{step} ({self.id} writes it over "
+                        f"{'the run so far' if start == 0 else 'the output interval'})"
+                    )
+            if expected is not None:
+                self._check_grid(path, field, expected)
+        return groups
+
+    @staticmethod
+    def _check_grid(path: Path, field: GribField, expected: RegularGrid | UnstructuredRef) -> None:
+        if isinstance(expected, RegularGrid):
+            if field.grid != expected:
+                raise InvalidGridError(
+                    f"{path}: grid {field.grid.describe()} differs from the run's "
+                    f"{expected.describe()}"
+                )
+            return
+        problem = (
+            f"gridType of {field.grid.describe()}"
+            if not isinstance(field.grid, UnstructuredRef)
+            else expected.mismatch(field.grid)
+        )
+        if problem:
+            raise InvalidGridError(f"{path}: not on the run's {expected.describe()}: {problem}")
+
+    def _values(
+        self,
+        path: Path,
+        param: str,
+        step: int,
+        run: str,
+        expected: RegularGrid | UnstructuredRef,
+        interval: int,
+        cut: tuple = (Ellipsis,),
+    ) -> np.ndarray:
+        """One file as canonical values, shape (member, *grid), cropped by ``cut``."""
+        var = self.table[param]
+        groups = self._decode(path, param, step, run, expected, interval)
+        parts = [np.stack([f.values[cut] for f in group]) for group in groups]
+        values = np.hypot(*parts) if var.components else parts[0]
+        if var.scale != 1.0 or var.offset:
+            values = values * np.float32(var.scale) + np.float32(var.offset)
+        return np.ascontiguousarray(values, dtype=np.float32)
+
+
+def _window(end: np.ndarray, start: np.ndarray, name: str) -> np.ndarray:
+    """Amount between two accumulations; negative increments are clipped (and logged)."""
+    values = end - start
+    negative = values < 0
+    if negative.any():
+        # Tiny negatives are packing noise of the accumulated field; larger ones are not.
+        worst = float(np.nanmin(values))
+        log.log(
+            logging.WARNING if worst < -PACKING_NOISE_MM else logging.DEBUG,
+            "%s: %d negative precipitation increments clipped to 0 (min %.3g mm)",
+            name,
+            int(negative.sum()),
+            worst,
+        )
+        values[negative] = 0.0
+    return values

@@ -1,0 +1,258 @@
+"""Region statistics of a forecast field: area-weighted mean, extremes, percentile, exceedance.
+
+Pure functions on xarray objects. Dask-backed input stays lazy: each chunk over ``valid_time``
+or ``member`` is reduced independently (numpy in, numpy out, no Python loop over cells), so a
+whole run never needs to be in memory and the result is the same for numpy input, dask input
+and a ``dask.distributed`` cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import xarray as xr
+
+from pipeline.geo.weights import RegionWeights
+
+SPATIAL_DIMS = ("latitude", "longitude")
+CELL_DIMS = ("cell",)
+
+#: Statistics :func:`region_statistics` can compute.
+STATS = ("mean", "max", "min", "p90", "fraction_above", "fraction_below")
+DEFAULT_STATS = ("mean", "max", "min", "fraction_above")
+_THRESHOLD_STATS = ("fraction_above", "fraction_below")
+_LONG_NAMES = {
+    "mean": "area-weighted regional mean",
+    "max": "regional maximum (any cell overlapping the region)",
+    "min": "regional minimum (any cell overlapping the region)",
+    "p90": "area-weighted regional 90th percentile",
+    "fraction_above": "fraction of the region's area where the value is >= threshold",
+    "fraction_below": "fraction of the region's area where the value is <= threshold",
+}
+#: Work on at most this many bytes of gathered values at once (bounds memory for big cubes).
+BATCH_BYTES = 32 * 2**20
+
+
+def region_statistics(
+    field: xr.DataArray,
+    weights: RegionWeights,
+    thresholds: Sequence[float] = (),
+    *,
+    stats: Sequence[str] = DEFAULT_STATS,
+) -> xr.Dataset:
+    """Reduce ``field`` over each region.
+
+    Parameters
+    ----------
+    field
+        Values on ``weights.grid`` with dims (..., latitude, longitude) on lat-lon grids or
+        (..., cell) on unstructured ones, typically (member, valid_time, latitude, longitude).
+        NaN cells (masked by the provider) are left out of every statistic and out of the area
+        they are divided by.
+    weights
+        Region weights on the same grid (km² of each cell inside each region).
+    thresholds
+        Values for ``fraction_above`` (share of the region's valid area where the field is >= the
+        threshold) and ``fraction_below`` (<=, for cold).
+    stats
+        Which of :data:`STATS` to compute. ``p90`` is the smallest value v such that at least
+        90 % of the region's valid area has values <= v.
+
+    Returns
+    -------
+    xr.Dataset
+        One variable per statistic with dims (region, valid_time, member, ...), plus
+        ``threshold`` for the fractions; region ids and thresholds as coordinates.
+    """
+    unknown = sorted(set(stats) - set(STATS))
+    if unknown:
+        raise ValueError(f"unknown statistics {unknown}; choose from {STATS}")
+    stats = tuple(s for s in STATS if s in stats)
+    spatial = CELL_DIMS if field.dims[-1] == "cell" else SPATIAL_DIMS
+    if tuple(field.dims[-len(spatial) :]) != spatial:
+        raise ValueError(f"field dims {field.dims} must end with {SPATIAL_DIMS} or {CELL_DIMS}")
+    if field.shape[-len(spatial) :] != weights.grid.shape:
+        raise ValueError(
+            f"field grid {field.shape[-len(spatial) :]} differs from the weights' grid "
+            f"{weights.grid.shape}"
+        )
+    thresholds = np.asarray(sorted({float(t) for t in thresholds}), dtype=np.float64)
+    if any(s in _THRESHOLD_STATS for s in stats) and not thresholds.size:
+        raise ValueError("fraction statistics need at least one threshold")
+    # Only cells that some region covers matter: compress the matrix to those columns once.
+    used = np.unique(weights.matrix.indices)
+    matrix = weights.matrix[:, used].tocsr()
+    matrix.sort_indices()
+    n_regions = matrix.shape[0]
+    core = [["region", "threshold"] if s in _THRESHOLD_STATS else ["region"] for s in stats]
+    outputs = xr.apply_ufunc(
+        _reduce_block if len(stats) > 1 else _reduce_block_one,
+        field,
+        kwargs={
+            "matrix": matrix,
+            "used": used,
+            "thresholds": thresholds,
+            "spatial_ndim": len(spatial),
+            "stats": stats,
+        },
+        input_core_dims=[list(spatial)],
+        output_core_dims=core,
+        dask="parallelized",
+        output_dtypes=[np.float32] * len(stats),
+        dask_gufunc_kwargs={
+            "output_sizes": {"region": n_regions}
+            | ({"threshold": thresholds.size} if any(s in _THRESHOLD_STATS for s in stats) else {})
+        },
+    )
+    if len(stats) == 1:
+        outputs = (outputs,)
+    lead = [d for d in field.dims if d not in spatial]
+    order = [d for d in ("valid_time", "member") if d in lead]
+    order += [d for d in lead if d not in order]
+    data_vars = {}
+    units = field.attrs.get("units", "")
+    for name, out in zip(stats, outputs, strict=True):
+        dims = ("region", *order, "threshold") if name in _THRESHOLD_STATS else ("region", *order)
+        out = out.transpose(*dims)
+        out.attrs = {
+            "units": "1" if name in _THRESHOLD_STATS else units,
+            "long_name": _LONG_NAMES[name],
+        }
+        data_vars[name] = out
+    coords = {"region": list(weights.regions)}
+    if thresholds.size:
+        coords["threshold"] = ("threshold", thresholds, {"units": units})
+    return xr.Dataset(data_vars, coords=coords)
+
+
+def ensemble_probabilities(
+    stats: xr.Dataset, *, area_fractions: Sequence[float] = (0.1, 0.25, 0.5)
+) -> xr.Dataset:
+    """Probabilities over the ``member`` dimension of :func:`region_statistics` output.
+
+    - ``probability_fraction``: P(fraction of the area >= threshold reaches f), per
+      ``area_fraction`` f;
+    - ``probability_max``: P(regional maximum >= threshold);
+    - ``member_mean_fraction``: the members' mean of the fraction above the threshold.
+
+    Members are equally likely. NaN members (no data) are left out of the probability.
+    """
+    if "member" not in stats.dims:
+        raise ValueError("ensemble probabilities need a 'member' dimension")
+    fractions = xr.DataArray(
+        np.asarray(area_fractions, dtype=np.float64), dims="area_fraction", name="area_fraction"
+    )
+    result = xr.Dataset(coords={"area_fraction": fractions})
+    if "fraction_above" in stats:
+        frac = stats["fraction_above"]
+        reached = (frac >= fractions).where(frac.notnull())
+        result["probability_fraction"] = reached.mean("member").astype(np.float32)
+        result["member_mean_fraction"] = frac.mean("member").astype(np.float32)
+    if "max" in stats and "threshold" in stats.coords:
+        vmax = stats["max"]
+        exceeded = (vmax >= stats["threshold"]).where(vmax.notnull())
+        result["probability_max"] = exceeded.mean("member").astype(np.float32)
+    for name in ("probability_fraction", "probability_max"):
+        if name in result:
+            result[name].attrs = {"units": "1", "n_members": stats.sizes["member"]}
+    return result
+
+
+def _reduce_block(
+    block: np.ndarray,
+    *,
+    matrix: sp.csr_matrix,
+    used: np.ndarray,
+    thresholds: np.ndarray,
+    spatial_ndim: int,
+    stats: tuple[str, ...],
+) -> tuple[np.ndarray, ...]:
+    lead_shape = block.shape[: block.ndim - spatial_ndim]
+    flat = block.reshape(int(np.prod(lead_shape)), -1)
+    n_fields, n_regions = flat.shape[0], matrix.shape[0]
+    out = {
+        name: np.full(
+            (n_fields, n_regions, thresholds.size)
+            if name in _THRESHOLD_STATS
+            else (n_fields, n_regions),
+            np.nan,
+            dtype=np.float32,
+        )
+        for name in stats
+    }
+    batch = max(1, BATCH_BYTES // max(1, used.size * 8))
+    for start in range(0, n_fields, batch):
+        rows = slice(start, min(start + batch, n_fields))
+        values = flat[rows][:, used]  # (fields, cells) of the covered cells only
+        for name, value in _reduce_values(values, matrix, thresholds, stats).items():
+            out[name][rows] = value
+    return tuple(out[name].reshape(*lead_shape, *out[name].shape[1:]) for name in stats)
+
+
+def _reduce_block_one(block: np.ndarray, **kwargs) -> np.ndarray:
+    return _reduce_block(block, **kwargs)[0]
+
+
+def _reduce_values(
+    values: np.ndarray, matrix: sp.csr_matrix, thresholds: np.ndarray, stats: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    result = {}
+    valid = ~np.isnan(values)
+    valid_area = (matrix @ valid.T.astype(np.float64)).T  # (fields, regions)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if "mean" in stats:
+            filled = np.where(valid, values, 0.0)
+            result["mean"] = (matrix @ filled.T.astype(np.float64)).T / valid_area
+        for name, compare in (
+            ("fraction_above", np.greater_equal),
+            ("fraction_below", np.less_equal),
+        ):
+            if name in stats:
+                frac = np.empty((*valid_area.shape, thresholds.size))
+                for k, t in enumerate(thresholds):
+                    hit = compare(values, t).T.astype(np.float64)
+                    frac[..., k] = (matrix @ hit).T / valid_area
+                result[name] = frac
+    if not {"max", "min", "p90"} & set(stats):
+        return result
+    # Per-region reductions over each region's cells: gather in CSR order, reduce each segment.
+    gathered = values[:, matrix.indices]
+    empty = np.diff(matrix.indptr) == 0
+    starts = np.minimum(matrix.indptr[:-1], max(gathered.shape[1] - 1, 0))
+    with np.errstate(invalid="ignore"):
+        for name, ufunc in (("max", np.fmax), ("min", np.fmin)):
+            if name in stats:
+                if gathered.size:
+                    reduced = ufunc.reduceat(gathered, starts, axis=1)
+                else:
+                    reduced = np.full(valid_area.shape, np.nan)
+                reduced[:, empty] = np.nan
+                result[name] = reduced
+    if "p90" in stats:
+        result["p90"] = _weighted_quantile(gathered, matrix.data, matrix.indptr, 0.9)
+    return result
+
+
+def _weighted_quantile(
+    gathered: np.ndarray, weights: np.ndarray, indptr: np.ndarray, q: float
+) -> np.ndarray:
+    """Per region: the smallest value v with at least ``q`` of the valid weight at values <= v."""
+    n_fields, n_regions = gathered.shape[0], indptr.size - 1
+    out = np.full((n_fields, n_regions), np.nan)
+    every = np.arange(n_fields)
+    for r in range(n_regions):
+        a, b = indptr[r], indptr[r + 1]
+        if a == b:
+            continue
+        vals = gathered[:, a:b]
+        order = np.argsort(vals, axis=1)  # NaN sorts last
+        sorted_vals = np.take_along_axis(vals, order, axis=1)
+        w = np.where(np.isnan(sorted_vals), 0.0, weights[a:b][order])
+        cum = np.cumsum(w, axis=1)
+        total = cum[:, -1]
+        k = np.sum(cum < q * total[:, None] * (1 - 1e-12), axis=1)
+        k = np.minimum(k, b - a - 1)
+        out[:, r] = np.where(total > 0, sorted_vals[every, k], np.nan)
+    return out

@@ -1,0 +1,55 @@
+"""The region statistics of a forecast run that the criteria need: per canonical variable, the
+area-weighted mean, max, min and 90th percentile, and the fraction of each region's area above
+(or below) every threshold some authority applies. Pure: lazy xarray in, lazy xarray out."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from pipeline.assessment.criteria import AuthorityCriteria, thresholds_for
+from pipeline.statistics.exceedance import region_statistics
+from pipeline.variables import PRECIPITATION_WINDOWS
+
+#: Variables whose statistics every run computes; thresholds come from the criteria.
+STATISTIC_VARIABLES = (
+    "wind_gust",
+    *(f"precipitation_{n}h" for n in PRECIPITATION_WINDOWS),
+    "air_temperature",
+)
+
+
+def forecast_statistics(
+    forecast: xr.Dataset,
+    weights,
+    criteria: dict[str, AuthorityCriteria],
+    *,
+    coverage: np.ndarray | None = None,
+) -> xr.Dataset:
+    """Statistics of every variable of :data:`STATISTIC_VARIABLES` in ``forecast``, named
+    ``{variable}_{statistic}`` with a ``{variable}_threshold`` dimension for the fractions.
+
+    ``weights`` are the region weights of the forecast's grid; ``coverage`` (the share of each
+    region the grid covers) is recorded as ``region_coverage`` when given.
+    """
+    parts = []
+    for variable in STATISTIC_VARIABLES:
+        if variable not in forecast:
+            continue
+        above = thresholds_for(criteria, variable, "above")
+        below = thresholds_for(criteria, variable, "below")
+        wanted = ["mean", "max", "min", "p90"]
+        wanted += (["fraction_above"] if above else []) + (["fraction_below"] if below else [])
+        stats = region_statistics(
+            forecast[variable], weights, sorted({*above, *below}), stats=wanted
+        )
+        if "threshold" in stats.dims:
+            stats = stats.rename({"threshold": f"{variable}_threshold"})
+        parts.append(stats.rename({name: f"{variable}_{name}" for name in stats.data_vars}))
+    result = xr.merge(parts, combine_attrs="drop")
+    result.attrs = dict(forecast.attrs)
+    result["region_area_km2"] = ("region", weights.region_area_km2.astype(np.float32))
+    if coverage is not None:
+        result["region_coverage"] = ("region", coverage.astype(np.float32))
+        result["region_coverage"].attrs["long_name"] = "share of the region's area the grid covers"
+    return result

@@ -1,0 +1,206 @@
+"""The ledger's message decisions over sequences of runs, on SQLite and on a real PostgreSQL.
+
+PostgreSQL: ``CROSSWARN_TEST_POSTGRES_URL`` (default: the local server's socket); each test gets
+its own database. ``.ci/run`` installs and starts the server and sets
+``CROSSWARN_REQUIRE_POSTGRES=1``, so there a missing server fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from pipeline.assessment.consultation import EventPolicy, Trigger
+from pipeline.assessment.events import Event
+from pipeline.ledger.store import Ledger
+from tests.conftest import postgres_admin
+
+T0 = datetime(2026, 1, 15, 0, tzinfo=UTC)
+SENDER = "crosswarn@example.org"
+PREFIX = "2.49.0.0.0.0.CROSSWARN"
+POLICY = EventPolicy(merge_gap_hours=1, material_shift_hours=3)
+
+
+def _postgres_database():
+    admin = postgres_admin()
+    name = f"crosswarn_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    return admin, name, url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        return
+    admin, name, url = _postgres_database()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def ledger(url):
+    ledger = Ledger(url, sender=SENDER, oid_prefix=PREFIX)
+    ledger.migrate()
+    yield ledger
+    ledger.close()
+
+
+def run_id(hours: int) -> str:
+    return (T0 + timedelta(hours=hours)).strftime("%Y%m%d%H")
+
+
+def ev(region: str, onset: int, hours: int, level: int, country: str = "NL") -> Event:
+    start = T0 + timedelta(hours=onset)
+    return Event(
+        region=region, country=country, hazard="wind", onset=start,
+        expiry=start + timedelta(hours=hours), peak_level=level,
+        peak_time=start + timedelta(hours=1), peak_value=30.0 + level,
+        timeline=(), levels_by_criteria={country: level},
+    )  # fmt: skip
+
+
+def record(ledger: Ledger, hours: int, events=(), triggers=(), policy=POLICY):
+    reference = T0 + timedelta(hours=hours)
+    return ledger.record_run(
+        "dwd-icon-d2", run_id(hours), reference_time=reference,
+        sent=reference + timedelta(minutes=90), events=list(events),
+        triggers=list(triggers), policy=policy,
+    )  # fmt: skip
+
+
+def kinds(decisions) -> list[tuple[str, str]]:
+    return [(d.msg_type, ["none", "yellow", "orange", "red"][d.level]) for d in decisions]
+
+
+def test_escalation_yellow_orange_red_with_references(ledger):
+    first = record(ledger, 0, [ev("NL009", 12, 6, 1)])
+    second = record(ledger, 3, [ev("NL009", 12, 6, 2)])
+    third = record(ledger, 6, [ev("NL009", 12, 6, 3)])
+    assert kinds(first) == [("Alert", "yellow")]
+    assert kinds(second) == [("Update", "orange")]
+    assert kinds(third) == [("Update", "red")]
+    # Each Update references the message before it: sender,identifier,sent.
+    assert second[0].references == f"{SENDER},{first[0].identifier},2026-01-15T01:30:00+00:00"
+    assert third[0].references == f"{SENDER},{second[0].identifier},2026-01-15T04:30:00+00:00"
+    assert first[0].subject == second[0].subject == third[0].subject
+    assert len({d.identifier for d in first + second + third}) == 3
+    assert first[0].identifier == f"{PREFIX}.dwd-icon-d2.2026011500.{first[0].identifier[-12:]}"
+
+
+def test_red_needs_two_runs_in_a_row_when_configured(ledger):
+    policy = EventPolicy(confirm_runs={"red": 2})
+    assert kinds(record(ledger, 0, [ev("NL009", 12, 6, 3)], policy=policy)) == [("Alert", "orange")]
+    assert kinds(record(ledger, 3, [ev("NL009", 12, 6, 3)], policy=policy)) == [("Update", "red")]
+
+
+def test_de_escalation_and_unchanged_runs(ledger):
+    record(ledger, 0, [ev("BE002", 12, 6, 2, "BE")])
+    assert record(ledger, 3, [ev("BE002", 13, 6, 2, "BE")]) == []  # moved 1 h: not material
+    assert kinds(record(ledger, 6, [ev("BE002", 13, 6, 1, "BE")])) == [("Update", "yellow")]
+    assert kinds(record(ledger, 9, [ev("BE002", 17, 6, 1, "BE")])) == [("Update", "yellow")]
+
+
+def test_cancel_when_dropped_before_onset(ledger):
+    (alert,) = record(ledger, 0, [ev("LU001", 12, 6, 2, "LU")])
+    (cancel,) = record(ledger, 3, [])
+    assert cancel.msg_type == "Cancel" and cancel.subject == alert.subject
+    assert cancel.references.split(",")[1] == alert.identifier
+    assert cancel.data["region"] == "LU001"
+    assert [e.status for e in ledger.events("dwd-icon-d2")] == ["cancelled"]
+    assert record(ledger, 6, []) == []  # nothing more to say
+
+
+def test_expiry_and_an_event_dropped_while_under_way(ledger):
+    record(ledger, 0, [ev("NL014", 1, 3, 1), ev("NL015", 2, 12, 1)])
+    # At +6 h the first has expired; the second is under way and no longer forecast.
+    assert record(ledger, 6, []) == []
+    statuses = {e.region: e.status for e in ledger.events("dwd-icon-d2")}
+    assert statuses == {"NL014": "expired", "NL015": "ended"}
+
+
+def test_the_same_run_twice_sends_nothing_new(ledger):
+    first = record(ledger, 0, [ev("NL009", 12, 6, 1)])
+    again = record(ledger, 0, [ev("NL009", 12, 6, 3)])  # even with other input: already decided
+    assert again == first
+    assert len(ledger.messages()) == 1
+
+
+def test_an_older_run_after_a_newer_one_is_superseded(ledger):
+    record(ledger, 3, [ev("NL009", 12, 6, 1)])
+    assert record(ledger, 0, [ev("NL009", 12, 6, 3)]) == []
+    assert len(ledger.messages()) == 1
+
+
+def test_two_runs_at_once(url):
+    """Separate engines (as two Airflow workers), two runs and one run twice, concurrently."""
+    results, errors = {}, []
+
+    def work(name: str, hours: int) -> None:
+        ledger = Ledger(url, sender=SENDER, oid_prefix=PREFIX)
+        try:
+            results[name] = record(ledger, hours, [ev("NL009", 12, 6, 1 + hours // 3)])
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            ledger.close()
+
+    with Ledger(url, sender=SENDER, oid_prefix=PREFIX) as ledger:
+        ledger.migrate()  # once up front
+    threads = [
+        threading.Thread(target=work, args=(name, hours))
+        for name, hours in (("a", 0), ("a-again", 0), ("b", 3))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert results["a"] == results["a-again"]
+    ledger = Ledger(url, sender=SENDER, oid_prefix=PREFIX)
+    messages = ledger.messages()
+    ledger.close()
+    identifiers = [m.identifier for m in messages]
+    assert len(identifiers) == len(set(identifiers))
+    # Run b either came second (an Update of a's Alert) or first (then a was superseded).
+    assert [m.msg_type for m in messages] in (["Alert", "Update"], ["Alert"])
+
+
+def _trigger(regions: dict[str, int], countries: dict[str, int], start=12, end=18) -> Trigger:
+    return Trigger(
+        id=f"wind-{sorted(regions)[0]}", hazard="wind",
+        start=T0 + timedelta(hours=start), end=T0 + timedelta(hours=end),
+        regions=regions, levels_by_country=countries,
+        crisis_cells=("nl-ncc", "de-nw"), mismatches=(), events=(),
+    )  # fmt: skip
+
+
+def test_trigger_grows_from_two_countries_to_three_and_ends(ledger):
+    two = _trigger({"NL012": 2, "DE258": 1}, {"NL": 2, "DE": 1})
+    three = _trigger({"NL012": 2, "DE258": 1, "BE008": 1}, {"NL": 2, "DE": 1, "BE": 1})
+    (alert,) = record(ledger, 0, triggers=[two])
+    (update,) = record(ledger, 3, triggers=[three])
+    assert record(ledger, 6, triggers=[three]) == []  # unchanged
+    shrunk = _trigger({"NL012": 2, "DE258": 1}, {"NL": 1, "DE": 1})
+    assert record(ledger, 9, triggers=[shrunk]) == []  # de-escalation alone is not sent
+    (ended,) = record(ledger, 12, triggers=[])
+    assert (alert.msg_type, update.msg_type, ended.msg_type) == ("Alert", "Update", "Cancel")
+    assert alert.subject == update.subject == ended.subject  # one stable id
+    assert update.data["levels_by_country"] == {"NL": "orange", "DE": "yellow", "BE": "yellow"}
+    assert update.references.split(",")[1] == alert.identifier
+    (stored,) = ledger.triggers("dwd-icon-d2")
+    assert stored.status == "ended" and set(stored.regions) == {"NL012", "DE258", "BE008"}
+
+
+def test_trigger_that_moves_materially_is_updated(ledger):
+    record(ledger, 0, triggers=[_trigger({"NL012": 2, "DE258": 1}, {"NL": 2, "DE": 1})])
+    moved = _trigger({"NL012": 2, "DE258": 1}, {"NL": 2, "DE": 1}, start=16, end=22)
+    assert kinds(record(ledger, 3, triggers=[moved])) == [("Update", "orange")]

@@ -27,6 +27,7 @@ demo: $(VENV)/.synced
 	@mkdir -p airflow_home
 	$(DEMO_ENV) $(VENV)/bin/airflow db migrate > airflow_home/db-migrate.log 2>&1 \
 		|| { cat airflow_home/db-migrate.log; exit 1; }
+	$(DEMO_ENV) $(VENV)/bin/crosswarn ledger migrate
 	@echo "airflow dags test crosswarn_dwd_icon_d2 $(DEMO_LOGICAL_DATE)  (log: airflow_home/demo.log)"
 	$(DEMO_ENV) $(VENV)/bin/airflow dags test crosswarn_dwd_icon_d2 $(DEMO_LOGICAL_DATE) \
 		> airflow_home/demo.log 2>&1 || { tail -n 60 airflow_home/demo.log; exit 1; }

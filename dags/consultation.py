@@ -43,6 +43,13 @@ SOURCES = (
 )
 def crosswarn_consultation():
     @task
+    def migrate_ledger() -> str:
+        from pipeline.orchestration import stages
+        from pipeline.orchestration.dag import settings
+
+        return stages.migrate(settings())
+
+    @task
     def consult() -> str:
         from pipeline.orchestration import stages
         from pipeline.orchestration.dag import settings
@@ -56,7 +63,9 @@ def crosswarn_consultation():
 
         return stages.deliver(stages.CONSULTATION, "any", settings())
 
-    deliver(consult())
+    consulted = consult()
+    migrate_ledger() >> consulted
+    deliver(consulted)
 
 
 crosswarn_consultation()

@@ -76,14 +76,13 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 def cmd_regions(args: argparse.Namespace) -> int:
     from pipeline.geo.nuts import write_regions_nuts3
     from pipeline.geo.regions import load_regions
+    from pipeline.sources.gisco import RELEASES, load_nuts3
 
     settings = _settings(args)
     mirror = Path(args.nuts_mirror) if args.nuts_mirror else settings.nuts_mirror
+    units = load_nuts3(2024, cache_dir=settings.cache_dir or Path(".cache"), mirror=mirror)
     target = write_regions_nuts3(
-        load_regions(settings.regions_dir),
-        settings.regions_dir,
-        cache_dir=settings.cache_dir or Path(".cache"),
-        mirror=mirror,
+        load_regions(settings.regions_dir), units, settings.regions_dir, release=RELEASES[2024]
     )
     print(f"NUTS-3 codes per warning region written to {target}")
     return 0

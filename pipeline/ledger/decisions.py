@@ -108,9 +108,12 @@ def confirmed_level(peak: int, streaks: dict[str, int], policy: EventPolicy) -> 
 
 
 def event_subject(source: str, event: Event, *, run: str, taken: Collection[str]) -> str:
-    """A new event's id: source, hazard, region and onset (and the run, if that id is taken)."""
+    """A new event's id: source, hazard, region and onset (then the run, then a count, while
+    that id is taken)."""
     subject = f"{source}:{event.hazard}:{event.region}:{event.onset:%Y%m%d%H}"
-    return f"{subject}:{run}" if subject in taken else subject
+    candidates = [subject, f"{subject}:{run}"]
+    candidates += (f"{subject}:{run}:{n}" for n in range(2, len(taken) + 3))
+    return next(c for c in candidates if c not in taken)
 
 
 def decide_warnings(
@@ -124,6 +127,7 @@ def decide_warnings(
     """Messages for ``events`` (this run's) against the ``active`` events; return them and the
     new state of every event that is new or changed. ``taken``: event ids already used."""
     states: dict[str, EventState] = {}
+    taken = set(taken) | {k.id for k in active}  # ids it knows are taken, whatever it is told
     current = []
     for known in active:
         if utc(known.expiry) <= key.reference:
@@ -154,6 +158,7 @@ def decide_warnings(
         data = event_to_dict(new) | {"published_level": LEVELS[level]}
         if known is None:
             subject = event_subject(key.source, new, run=key.run, taken=taken)
+            taken.add(subject)
             message = _outgoing(key, "warning", subject, "Alert", level, None, data)
             messages.append(message)
             states[subject] = EventState(

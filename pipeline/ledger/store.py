@@ -193,6 +193,7 @@ class Ledger:
     # -- reading ------------------------------------------------------------------------------
     def latest_runs(self) -> dict[str, str]:
         """The newest run processed, per source."""
+        self.check_schema()
         with Session(self.engine) as session:
             return {s.source: s.latest_run for s in session.scalars(select(SourceState))}
 
@@ -218,6 +219,7 @@ class Ledger:
     def active_messages(self, source: str) -> list[SentMessage]:
         """The last message of every active event and trigger of ``source`` (what a feed of
         the alerts in force lists), with the subject as last published."""
+        self.check_schema()
         found = []
         with Session(self.engine) as session:
             for model in (LedgerEvent, LedgerTrigger):
@@ -238,6 +240,7 @@ class Ledger:
     def referenced(self) -> tuple[set[tuple[str, str]], set[str]]:
         """(source, run) pairs and message identifiers still needed: the newest run of each
         source, the runs and messages of what is in force, and pending deliveries."""
+        self.check_schema()
         with Session(self.engine) as session:
             runs = {(s.source, s.latest_run) for s in session.scalars(select(SourceState))}
             messages = set()
@@ -254,12 +257,14 @@ class Ledger:
     # -- deliveries ---------------------------------------------------------------------------
     def enqueue(self, deliveries: list[Delivery]) -> None:
         """Record pending deliveries (idempotent: a known one is left as it is)."""
+        self.check_schema()
         with Session(self.engine) as session, session.begin():
             for d in deliveries:
                 if session.get(DeliveryRow, (d.identifier, d.channel, d.target)) is None:
                     session.add(DeliveryRow(**asdict(d)))
 
     def pending_deliveries(self) -> list[Delivery]:
+        self.check_schema()
         with Session(self.engine) as session:
             query = select(DeliveryRow).where(DeliveryRow.status == "pending")
             return [

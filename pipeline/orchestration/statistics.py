@@ -11,13 +11,14 @@ import logging
 
 import xarray as xr
 
+from pipeline.assessment.criteria import thresholds_for
 from pipeline.errors import InvalidDataError
 from pipeline.geo.weights import cached_weights, grid_from_dataset, region_coverage
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import read_netcdf, work_dir, write_netcdf
 from pipeline.settings import Settings
 from pipeline.sources import make_source
-from pipeline.statistics.forecast import forecast_statistics
+from pipeline.statistics.forecast import STATISTIC_VARIABLES, forecast_statistics
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,14 @@ def _statistics(source, run: str, settings: Settings, params: list[str]) -> xr.D
     weights = cached_weights(config.regions, grid, settings.cache_dir)
     # Exact on lat-lon grids; ICON's cells tile the globe, so they cover every region.
     coverage = None if "cell" in forecast.dims else region_coverage(config.regions, weights)
-    stats = forecast_statistics(forecast, weights, config.criteria, coverage=coverage)
+    thresholds = {
+        variable: (
+            thresholds_for(config.criteria, variable, "above"),
+            thresholds_for(config.criteria, variable, "below"),
+        )
+        for variable in STATISTIC_VARIABLES
+    }
+    stats = forecast_statistics(forecast, weights, thresholds, coverage=coverage)
     return compute(stats, settings)
 
 

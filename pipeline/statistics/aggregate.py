@@ -152,7 +152,7 @@ def _regions(kind: str, settings: Settings, nuts_version: int):
 
         return load_regions(settings.regions_dir)
     if kind == "nuts3":
-        from pipeline.geo.nuts import load_nuts3
+        from pipeline.sources.gisco import load_nuts3
 
         return load_nuts3(
             nuts_version,

@@ -9,12 +9,15 @@ and a ``dask.distributed`` cluster.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 import xarray as xr
 
-from pipeline.geo.weights import RegionWeights
+if TYPE_CHECKING:
+    from pipeline.geo.weights import RegionWeights
+
 
 SPATIAL_DIMS = ("latitude", "longitude")
 CELL_DIMS = ("cell",)
@@ -125,39 +128,6 @@ def region_statistics(
     if thresholds.size:
         coords["threshold"] = ("threshold", thresholds, {"units": units})
     return xr.Dataset(data_vars, coords=coords)
-
-
-def ensemble_probabilities(
-    stats: xr.Dataset, *, area_fractions: Sequence[float] = (0.1, 0.25, 0.5)
-) -> xr.Dataset:
-    """Probabilities over the ``member`` dimension of :func:`region_statistics` output.
-
-    - ``probability_fraction``: P(fraction of the area >= threshold reaches f), per
-      ``area_fraction`` f;
-    - ``probability_max``: P(regional maximum >= threshold);
-    - ``member_mean_fraction``: the members' mean of the fraction above the threshold.
-
-    Members are equally likely. NaN members (no data) are left out of the probability.
-    """
-    if "member" not in stats.dims:
-        raise ValueError("ensemble probabilities need a 'member' dimension")
-    fractions = xr.DataArray(
-        np.asarray(area_fractions, dtype=np.float64), dims="area_fraction", name="area_fraction"
-    )
-    result = xr.Dataset(coords={"area_fraction": fractions})
-    if "fraction_above" in stats:
-        frac = stats["fraction_above"]
-        reached = (frac >= fractions).where(frac.notnull())
-        result["probability_fraction"] = reached.mean("member").astype(np.float32)
-        result["member_mean_fraction"] = frac.mean("member").astype(np.float32)
-    if "max" in stats and "threshold" in stats.coords:
-        vmax = stats["max"]
-        exceeded = (vmax >= stats["threshold"]).where(vmax.notnull())
-        result["probability_max"] = exceeded.mean("member").astype(np.float32)
-    for name in ("probability_fraction", "probability_max"):
-        if name in result:
-            result[name].attrs = {"units": "1", "n_members": stats.sizes["member"]}
-    return result
 
 
 def _reduce_block(

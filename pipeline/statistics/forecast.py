@@ -4,12 +4,17 @@ area-weighted mean, max, min and 90th percentile, and the fraction of each regio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
 import xarray as xr
 
-from pipeline.assessment.criteria import AuthorityCriteria, thresholds_for
 from pipeline.statistics.exceedance import region_statistics
 from pipeline.variables import PRECIPITATION_WINDOWS
+
+if TYPE_CHECKING:
+    from pipeline.geo.weights import RegionWeights
 
 #: Variables whose statistics every run computes; thresholds come from the criteria.
 STATISTIC_VARIABLES = (
@@ -21,14 +26,16 @@ STATISTIC_VARIABLES = (
 
 def forecast_statistics(
     forecast: xr.Dataset,
-    weights,
-    criteria: dict[str, AuthorityCriteria],
+    weights: RegionWeights,
+    thresholds: Mapping[str, tuple[list[float], list[float]]],
     *,
     coverage: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Statistics of every variable of :data:`STATISTIC_VARIABLES` in ``forecast``, named
     ``{variable}_{statistic}`` with a ``{variable}_threshold`` dimension for the fractions.
 
+    ``thresholds``: per variable, the thresholds (canonical unit) whose fraction of the area
+    above and below is asked for (the criteria's).
     ``weights`` are the region weights of the forecast's grid; ``coverage`` (the share of each
     region the grid covers) is recorded as ``region_coverage`` when given.
     """
@@ -36,8 +43,7 @@ def forecast_statistics(
     for variable in STATISTIC_VARIABLES:
         if variable not in forecast:
             continue
-        above = thresholds_for(criteria, variable, "above")
-        below = thresholds_for(criteria, variable, "below")
+        above, below = thresholds.get(variable, ([], []))
         wanted = ["mean", "max", "min", "p90"]
         wanted += (["fraction_above"] if above else []) + (["fraction_below"] if below else [])
         stats = region_statistics(

@@ -30,7 +30,11 @@ def test_dags_import_without_errors_and_have_the_expected_graph():
         [*DAG_IDS, "crosswarn_consultation", "crosswarn_housekeeping"]
     )
     consultation = bag.dags["crosswarn_consultation"]
-    assert {t.task_id for t in consultation.tasks} == {"consult", "deliver"}
+    assert {t.task_id: sorted(t.downstream_task_ids) for t in consultation.tasks} == {
+        "migrate_ledger": ["consult"],
+        "consult": ["deliver"],
+        "deliver": [],
+    }
     assert {a.uri for a in consultation.timetable.asset_condition.objects} == {
         f"crosswarn://warnings/{d.removeprefix('crosswarn_').replace('_', '-')}" for d in DAG_IDS
     }
@@ -40,6 +44,9 @@ def test_dags_import_without_errors_and_have_the_expected_graph():
         assert dag.max_active_runs == 2
         downstream = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
         assert downstream == {
+            "migrate_ledger": ["wait_for_run"],
+            "variables": ["statistics"],
+            "fetch_variables": ["fetch"],
             "model_run": ["wait_for_run"],
             "wait_for_run": ["archive", "fetch"],
             "fetch": ["archive"],
@@ -56,7 +63,11 @@ def test_dags_import_without_errors_and_have_the_expected_graph():
         ]
         sensor = dag.get_task("wait_for_run")
         assert sensor.mode == "reschedule" and sensor.timeout > 0
-        assert all(t.retries >= 0 and t.execution_timeout for t in dag.tasks)
+        # The sensor's own timeout decides; deliveries get more tries than the other tasks.
+        retries = {t.task_id: t.retries for t in dag.tasks}
+        assert retries.pop("wait_for_run") == 0 and retries.pop("deliver") == 5
+        assert set(retries.values()) == {3}
+        assert all(t.execution_timeout for t in dag.tasks)
 
 
 def test_schedules_follow_each_models_cycle_and_publication_delay():

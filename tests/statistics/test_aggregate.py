@@ -10,7 +10,7 @@ import xarray as xr
 
 from pipeline.cli import main
 from pipeline.errors import InvalidDataError
-from pipeline.geo.nuts import load_nuts3
+from pipeline.sources.gisco import load_nuts3
 
 D2_U10 = "icon-d2_germany_regular-lat-lon_single-level_2022042600_000_2d_u_10m.grib2"
 
@@ -84,10 +84,8 @@ def test_nuts3_codes_of_the_warning_regions(shared_data, tmp_path):
     from pipeline.geo.regions import load_regions
     from pipeline.settings import DEFAULT_REGIONS_DIR
 
-    codes = nuts3_of_regions(
-        load_regions(DEFAULT_REGIONS_DIR), version=2024, cache_dir=tmp_path,
-        mirror=shared_data / "regions",
-    )  # fmt: skip
+    units = load_nuts3(2024, cache_dir=tmp_path, mirror=shared_data / "regions")
+    codes = nuts3_of_regions(load_regions(DEFAULT_REGIONS_DIR), units)
     # Province of Luxembourg (NUTS-2 BE34): its five arrondissements, Arlon to Virton.
     assert codes["BE001"] == ["BE341", "BE342", "BE343", "BE344", "BE345"]
     assert all(code.startswith("BE33") for code in codes["BE008"])  # Liège province, BE33
@@ -105,10 +103,8 @@ def test_the_shipped_nuts3_table_is_gisco_pinned_file_derived(shared_data, tmp_p
     from pipeline.geo.regions import load_regions
     from pipeline.settings import DEFAULT_REGIONS_DIR
 
-    fresh = nuts3_of_regions(
-        load_regions(DEFAULT_REGIONS_DIR), version=2024, cache_dir=tmp_path,
-        mirror=shared_data / "regions",
-    )  # fmt: skip
+    units = load_nuts3(2024, cache_dir=tmp_path, mirror=shared_data / "regions")
+    fresh = nuts3_of_regions(load_regions(DEFAULT_REGIONS_DIR), units)
     shipped = regions_nuts3(DEFAULT_REGIONS_DIR)
     assert {r: list(codes) for r, codes in shipped.items()} == fresh
     assert regions_nuts3(tmp_path) == {}  # a registry without the table: EMMA_ID geocodes only

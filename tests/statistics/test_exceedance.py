@@ -149,23 +149,6 @@ def test_p90_and_fraction_below_by_hand():
     assert float(stats["p90"].squeeze()) == 8.0
 
 
-def test_ensemble_probabilities_by_hand():
-    from pipeline.statistics.exceedance import ensemble_probabilities
-
-    weights = build_weights(_regions(all=shapely.box(0, 0, 10, 1)), ROW)
-    # Member m has gusts of 30 m/s on its first k_m cells, 10 elsewhere: fractions 0, .2, .6, 1.
-    counts = [0, 2, 6, 10]
-    members = np.full((4, 1, 1, 10), 10.0, dtype=np.float32)
-    for m, k in enumerate(counts):
-        members[m, 0, 0, :k] = 30.0
-    field = xr.DataArray(members, dims=("member", "valid_time", "latitude", "longitude"))
-    stats = region_statistics(field, weights, [25.0])
-    probs = ensemble_probabilities(stats, area_fractions=[0.1, 0.25]).isel(region=0, valid_time=0)
-    np.testing.assert_allclose(probs["probability_fraction"].squeeze(), [0.75, 0.5])
-    assert float(probs["member_mean_fraction"].squeeze()) == pytest.approx(0.45)
-    assert float(probs["probability_max"].squeeze()) == 0.75  # 3 of 4 members reach 30 >= 25
-
-
 def test_unstructured_weights_hold_centres_and_tiny_regions():
     from pipeline.geo.icon_grid import UnstructuredGrid
 

@@ -123,6 +123,11 @@ def test_an_ensemble_run_end_to_end_on_the_icosahedral_grid(tmp_path, monkeypatc
         key=lambda e: e["onset"],
     )
     assert first["onset"] == "2026-01-15T00:00:00+00:00"
-    for path in sorted((out / "cap").glob("*.xml"))[:20]:
-        message = read_cap(path.read_bytes())
-        assert {i["certainty"] for i in message["info"]} <= {"Likely", "Possible"}
+    # Each message's certainty follows its event's ensemble probability (> 0.5: Likely).
+    certainties = set()
+    for decision in assessment["decisions"]:
+        message = read_cap((out / "cap" / f"{decision['identifier']}.xml").read_bytes())
+        expected = "Likely" if decision["data"]["probability"] > 0.5 else "Possible"
+        assert {i["certainty"] for i in message["info"]} == {expected}
+        certainties.add(expected)
+    assert certainties == {"Likely", "Possible"}  # the run has both kinds

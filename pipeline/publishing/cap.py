@@ -50,13 +50,6 @@ def cap_time(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def identifier(context: AlertContext, event: Event) -> str:
-    return (
-        f"{context.oid_prefix}.{context.source_id}.{context.run}."
-        f"{event.region}.{event.hazard}.{event.onset:%Y%m%d%H}"
-    )
-
-
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
     element = etree.SubElement(parent, f"{{{CAP_NS}}}{tag}")
     if text is not None:
@@ -166,8 +159,8 @@ def render_cap(
     area_name: str,
     geometry,
     languages: tuple[str, ...],
+    message_id: str,
     msg_type: str = "Alert",
-    message_id: str | None = None,
     references: str = "",
     level: int | None = None,
     nuts3: tuple[str, ...] = (),
@@ -180,7 +173,7 @@ def render_cap(
     level = event.peak_level if level is None else level
     alert = _alert(
         context,
-        message_id or identifier(context, event),
+        message_id,
         msg_type,
         references,
         note=context.attribution,

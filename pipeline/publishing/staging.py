@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 
@@ -20,8 +21,8 @@ class StagedOutput:
 
     def __init__(self, final: Path) -> None:
         self.final = final
-        self.stage = final.with_name(f".{final.name}.staging-{os.getpid()}")
-        shutil.rmtree(self.stage, ignore_errors=True)
+        # Unique across hosts and processes sharing the volume; a leftover is never reused.
+        self.stage = final.with_name(f".{final.name}.staging-{uuid.uuid4().hex[:16]}")
         self.stage.mkdir(parents=True)
 
     def path(self, relative: str) -> Path:
@@ -51,7 +52,7 @@ class StagedOutput:
         for p in [*files, self.stage / "manifest.json"]:
             with p.open("rb") as fh:
                 os.fsync(fh.fileno())
-        old = self.final.with_name(f".{self.final.name}.old-{os.getpid()}")
+        old = self.final.with_name(f".{self.final.name}.old-{uuid.uuid4().hex[:16]}")
         if self.final.exists():
             os.replace(self.final, old)
         os.replace(self.stage, self.final)

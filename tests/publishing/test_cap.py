@@ -46,9 +46,16 @@ def _context(status="Exercise") -> AlertContext:
     )
 
 
+#: An identifier as the ledger makes them (source, run, digest of the subject).
+MESSAGE_ID = "2.49.0.0.0.0.CROSSWARN.dwd-icon-d2.2026011500.4c289c35d58e"
+
+
 def _render(name="Liège & <Verviers>", languages=("fr", "de")) -> bytes:
     square = shapely.Polygon([(5.5, 50.2), (6.4, 50.2), (6.4, 50.8), (5.5, 50.8)])
-    return render_cap(_event(), _context(), area_name=name, geometry=square, languages=languages)
+    return render_cap(
+        _event(), _context(), area_name=name, geometry=square, languages=languages,
+        message_id=MESSAGE_ID,
+    )  # fmt: skip
 
 
 def test_rendered_alert_is_valid_and_multilingual():
@@ -163,9 +170,19 @@ def test_ensemble_probability_sets_certainty():
     from pipeline.publishing.cap_check import read_cap
 
     square = shapely.box(5.5, 50.2, 6.4, 50.8)
-    for probability, expected in ((None, "Likely"), (0.8, "Likely"), (0.4, "Possible")):
+    cases = (
+        (None, "Likely"),
+        (0.8, "Likely"),
+        (0.501, "Likely"),
+        (0.5, "Possible"),
+        (0.4, "Possible"),
+    )
+    for probability, expected in cases:
         event = replace(_event(), probability=probability)
-        xml = render_cap(event, _context(), area_name="x", geometry=square, languages=("fr",))
+        xml = render_cap(
+            event, _context(), area_name="x", geometry=square, languages=("fr",),
+            message_id=MESSAGE_ID,
+        )  # fmt: skip
         assert {i["certainty"] for i in read_cap(xml)["info"]} == {expected}
 
 
@@ -233,7 +250,7 @@ def test_nuts3_geocodes_join_the_emma_id():
     square = shapely.box(5.5, 50.2, 6.4, 50.8)
     xml = render_cap(
         _event(), _context(), area_name="Liège", geometry=square, languages=("fr",),
-        nuts3=("BE331", "BE332"),
+        nuts3=("BE331", "BE332"), message_id=MESSAGE_ID,
     )  # fmt: skip
     validate_cap(xml)
     (area,) = read_cap(xml)["info"][0]["areas"]

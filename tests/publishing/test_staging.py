@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,17 @@ def test_a_stale_staging_directory_is_cleared(tmp_path):
     second = StagedOutput(final)
     second.write("new.xml", b"<new/>")
     second.commit()
+    assert set(_tree(final)) == {"new.xml", "manifest.json"}
+
+
+def test_a_stale_old_directory_does_not_block_the_commit(tmp_path):
+    final = _earlier_run(tmp_path)
+    stale = final.with_name(f".{final.name}.old-{os.getpid()}")
+    stale.mkdir()
+    (stale / "old.xml").write_bytes(b"<from a crashed commit/>")
+    with StagedOutput(final) as staged:
+        staged.write("new.xml", b"<new/>")
+        staged.commit()
     assert set(_tree(final)) == {"new.xml", "manifest.json"}
 
 

@@ -28,13 +28,20 @@ from airflow.sdk import CronTriggerTimetable, dag, task
 )
 def crosswarn_housekeeping():
     @task
+    def migrate_ledger() -> str:
+        from pipeline.orchestration import stages
+        from pipeline.orchestration.dag import settings
+
+        return stages.migrate(settings())
+
+    @task
     def prune(logical_date=None) -> dict:
         from pipeline.orchestration.dag import settings
         from pipeline.orchestration.housekeeping import prune
 
         return prune(settings(), logical_date)
 
-    prune()
+    migrate_ledger() >> prune()
 
 
 crosswarn_housekeeping()

@@ -73,6 +73,7 @@ def test_an_invalid_message_stops_publishing_and_leaves_nothing_partial(
         archive_dir=tmp_path / "archive",
         out_dir=tmp_path / "out",
     )
+    stages.migrate(settings)
     for stage in ("fetch", "statistics", "assess"):
         getattr(stages, stage)("dwd-icon-d2", RUN, settings)
     from pipeline.publishing import messages

@@ -104,7 +104,6 @@ class Source:
     """One provider product. ``locate`` is pure; I/O lives in ``fetch`` and ``open``."""
 
     id: ClassVar[str]
-    description: ClassVar[str]
     model_name: ClassVar[str]
     publication_delay_minutes: ClassVar[int]
     licence: ClassVar[str]

@@ -235,7 +235,6 @@ class IconD2(DwdIcon):
     """DWD ICON-D2, deterministic, regular lat-lon 0.02°."""
 
     id: ClassVar[str] = "dwd-icon-d2"
-    description: ClassVar[str] = "DWD ICON-D2 (2.2 km), regular lat-lon 0.02°, +48 h"
     attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-D2"
     model: ClassVar[str] = "icon-d2"
     model_name: ClassVar[str] = "DWD ICON-D2"
@@ -257,7 +256,6 @@ class IconD2Eps(IconD2):
     """DWD ICON-D2-EPS, 20 members, native icosahedral grid R19B07 (about 2 km)."""
 
     id: ClassVar[str] = "dwd-icon-d2-eps"
-    description: ClassVar[str] = "DWD ICON-D2-EPS, 20 members, icosahedral R19B07, +48 h"
     attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-D2-EPS"
     model: ClassVar[str] = "icon-d2-eps"
     model_name: ClassVar[str] = "DWD ICON-D2-EPS"
@@ -279,7 +277,6 @@ class IconEu(DwdIcon):
     """DWD ICON-EU, deterministic, regular lat-lon 0.0625°."""
 
     id: ClassVar[str] = "dwd-icon-eu"
-    description: ClassVar[str] = "DWD ICON-EU (6.5 km), regular lat-lon 0.0625°, +120 h"
     attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-EU"
     model: ClassVar[str] = "icon-eu"
     model_name: ClassVar[str] = "DWD ICON-EU"
@@ -301,7 +298,6 @@ class IconEuEps(IconEu):
     """DWD ICON-EU-EPS, 40 members, native icosahedral grid R02B07 nest (about 20 km)."""
 
     id: ClassVar[str] = "dwd-icon-eu-eps"
-    description: ClassVar[str] = "DWD ICON-EU-EPS, 40 members, icosahedral R02B07 N02, +120 h"
     attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-EU-EPS"
     model: ClassVar[str] = "icon-eu-eps"
     model_name: ClassVar[str] = "DWD ICON-EU-EPS"

@@ -313,7 +313,6 @@ class EcmwfIfs(EcmwfOpenData):
     """ECMWF IFS HRES (9 km, open data on 0.25°), 00/06/12/18 UTC."""
 
     id: ClassVar[str] = "ecmwf-ifs"
-    description: ClassVar[str] = "ECMWF IFS HRES, 0.25° open data, +240 h (06/18 UTC: +90 h)"
     model_name: ClassVar[str] = "ECMWF IFS HRES"
     attribution: ClassVar[str] = (
         "Copyright © ECMWF, IFS HRES open data (CC BY 4.0). Source www.ecmwf.int"
@@ -337,7 +336,6 @@ class EcmwfEns(EcmwfOpenData):
     """ECMWF ENS: control and 50 perturbed members, 00/06/12/18 UTC."""
 
     id: ClassVar[str] = "ecmwf-ens"
-    description: ClassVar[str] = "ECMWF ENS, 50 + 1 members, 0.25° open data, to +144 h"
     model_name: ClassVar[str] = "ECMWF ENS"
     attribution: ClassVar[str] = (
         "Copyright © ECMWF, ENS open data (CC BY 4.0). Source www.ecmwf.int"

@@ -92,7 +92,6 @@ class KnmiHarmonie(GribSource):
     """KNMI HARMONIE-AROME Cy43 P1 (2.5 km), hourly to +60 h, from the KNMI Data Platform."""
 
     id: ClassVar[str] = "knmi-harmonie"
-    description: ClassVar[str] = "KNMI HARMONIE-AROME Cy43 P1 (2.5 km), 390 x 390 lat-lon, +60 h"
     model_name: ClassVar[str] = "KNMI HARMONIE-AROME"
     institution: ClassVar[str] = "Koninklijk Nederlands Meteorologisch Instituut (KNMI)"
     licence: ClassVar[str] = "KNMI open data, CC BY 4.0"

@@ -38,7 +38,11 @@ def test_dags_import_without_errors_and_have_the_expected_graph():
     assert {a.uri for a in consultation.timetable.asset_condition.objects} == {
         f"crosswarn://warnings/{d.removeprefix('crosswarn_').replace('_', '-')}" for d in DAG_IDS
     }
-    assert [t.task_id for t in bag.dags["crosswarn_housekeeping"].tasks] == ["prune"]
+    housekeeping = bag.dags["crosswarn_housekeeping"]
+    assert {t.task_id: sorted(t.downstream_task_ids) for t in housekeeping.tasks} == {
+        "migrate_ledger": ["prune"],
+        "prune": [],
+    }
     for dag_id in DAG_IDS:
         dag = bag.dags[dag_id]
         assert dag.max_active_runs == 2

@@ -276,7 +276,8 @@ def decide_triggers(
 
 
 def cap_time(value: datetime) -> str:
-    """A time as CAP writes it (UTC, explicit offset)."""
+    """A time as CAP writes it: UTC, seconds and an explicit numeric offset (no 'Z');
+    a naive time is taken as UTC."""
     return utc(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 

@@ -197,14 +197,13 @@ class Ledger:
         with Session(self.engine) as session:
             return {s.source: s.latest_run for s in session.scalars(select(SourceState))}
 
-    def messages(self, subject: str | None = None) -> list[Message]:
-        with Session(self.engine, expire_on_commit=False) as session:
+    def messages(self, subject: str | None = None) -> list[SentMessage]:
+        """Every message recorded (of ``subject``, if given), oldest first."""
+        with Session(self.engine) as session:
             query = select(Message).order_by(Message.sent, Message.identifier)
             if subject is not None:
                 query = query.where(Message.subject == subject)
-            rows = list(session.scalars(query))
-            session.expunge_all()
-            return rows
+            return [_sent(m) for m in session.scalars(query)]
 
     def events(self, source: str) -> list[EventState]:
         with Session(self.engine) as session:
@@ -228,13 +227,7 @@ class Ledger:
                     if message is None:
                         continue
                     data = row.data if model is LedgerEvent else _trigger_data(row)
-                    found.append(
-                        SentMessage(
-                            identifier=message.identifier, sent=cap_time(message.sent),
-                            msg_type=message.msg_type, kind=message.kind,
-                            subject=message.subject, level=message.level, data=data,
-                        )
-                    )  # fmt: skip
+                    found.append(_sent(message, data))
         return found
 
     def referenced(self) -> tuple[set[tuple[str, str]], set[str]]:
@@ -317,6 +310,13 @@ def _event_state(row: LedgerEvent) -> EventState:
 
 def _trigger_state(row: LedgerTrigger) -> TriggerState:
     return TriggerState(**{f: getattr(row, f) for f in _TRIGGER_FIELDS})
+
+
+def _sent(message: Message, data: dict | None = None) -> SentMessage:
+    return SentMessage(
+        identifier=message.identifier, sent=cap_time(message.sent), msg_type=message.msg_type,
+        kind=message.kind, subject=message.subject, level=message.level, data=data or {},
+    )  # fmt: skip
 
 
 def _trigger_data(row: LedgerTrigger) -> dict:

@@ -9,13 +9,14 @@ before it is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import shapely
 from lxml import etree
 
 from pipeline.assessment.criteria import AWARENESS_TYPE, LEVELS
 from pipeline.assessment.events import Event
+from pipeline.ledger.decisions import cap_time
 from pipeline.publishing.texts import (
     LANGUAGE_TAGS,
     LEVEL_NAMES,
@@ -43,11 +44,6 @@ class AlertContext:
     run: str
     authority: str
     attribution: str
-
-
-def cap_time(when: datetime) -> str:
-    """CAP dateTime: seconds and an explicit numeric offset (no 'Z')."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:

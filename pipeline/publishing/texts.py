@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from pipeline.units import to_kmh
+from pipeline.units import for_display
 
 LANGUAGE_TAGS = {"nl": "nl-BE", "fr": "fr-BE", "de": "de-DE", "en": "en-GB", "lb": "lb-LU"}
 COUNTRY_LANGUAGE_TAGS = {
@@ -258,7 +258,7 @@ def warning_texts(
     """
     kind = family(hazard)
     hours = _window_hours(hazard) if kind == "rain" else 0
-    value = to_kmh(peak_value) if kind == "wind" else peak_value
+    value, _ = for_display(kind, peak_value)
     return {
         "event": EVENTS[_named(hazard)][language],
         "headline": warning_headline(language, hazard, level, area, exercise=exercise),

@@ -18,6 +18,7 @@ CANONICAL_UNITS: dict[str, str] = {
     "eastward_wind": "m s-1",  # 10 m
     "northward_wind": "m s-1",  # 10 m
     **{f"precipitation_{n}h": "mm" for n in PRECIPITATION_WINDOWS},  # amount in n h ending then
+    "wind_chill": "degC",  # derived: JAG/TI from air_temperature and the 10 m wind
 }
 
 CF_STANDARD_NAMES: dict[str, str] = {

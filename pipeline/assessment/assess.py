@@ -11,14 +11,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from pipeline.assessment.consultation import ConsultationConfig, Trigger, find_triggers
 from pipeline.assessment.criteria import (
     HAZARDS,
     LEVELS,
+    LOCAL_TIME,
     AuthorityCriteria,
+    area_met,
     assess_levels,
+    fraction_at,
+    level_reached,
     hazards_of,
     mismatch_levels,
     mismatches,
@@ -80,6 +85,9 @@ class Assessment:
     levels: dict[str, dict[str, dict[str, int]]]  # hazard -> region -> country -> peak level
     not_covered: list[str]
     triggers: list[Trigger]
+    #: hazard -> countries whose criteria read a variable this run lacks (wind chill without
+    #: 10 m wind)
+    not_assessed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def assess_statistics(
@@ -96,28 +104,32 @@ def assess_statistics(
     stats, not_covered = covered_regions(stats)
     events: list[Event] = []
     summary: dict[str, dict[str, dict[str, int]]] = {}
+    not_assessed: dict[str, list[str]] = {}
     for hazard in hazards_of(criteria):
-        variable, direction = HAZARDS[hazard]
-        name = f"{variable}_fraction_{direction}"
-        if name not in stats:
-            continue  # this source does not provide the variable
-        view = xr.Dataset(
-            {f"fraction_{direction}": stats[name].rename({f"{variable}_threshold": "threshold"})}
-        )
-        levels = assess_levels(view, criteria, hazard, reference_time=reference_time)
-        extreme = "min" if direction == "below" else "max"
-        regional = stats[f"{variable}_{extreme}"]
-        regional = regional.min("member") if extreme == "min" else regional.max("member")
+        kind = HAZARDS[hazard]
+        if not any(f"{v}_fraction_{kind.direction}" in stats for v in kind.variables):
+            continue  # this source provides none of the hazard's variables
+        cube = assess_levels(stats, criteria, hazard, reference_time=reference_time)
+        levels = cube["level"]
+        if cube.attrs["not_assessed"]:
+            not_assessed[hazard] = list(cube.attrs["not_assessed"])
+            log.warning(
+                "%s not assessed under the criteria of %s: the run lacks their variable",
+                hazard,
+                ", ".join(cube.attrs["not_assessed"]),
+            )
+        extreme = "min" if kind.direction == "below" else "max"
         found = find_events(
             levels,
-            regional,
+            regional_extreme(stats, criteria, countries, hazard, levels["region"].values),
             countries,
             hazard,
             merge_gap_hours=consultation.events.merge_gap_hours,
             extreme=extreme,
+            consultation=cube["consultation"],
         )
-        if view.sizes["member"] > 1:
-            found = [with_probability(e, view, criteria, direction) for e in found]
+        if stats.sizes["member"] > 1:
+            found = [with_probability(e, stats, criteria, reference_time) for e in found]
         events += found
         peak = levels.max("valid_time")
         summary[hazard] = {
@@ -127,7 +139,7 @@ def assess_statistics(
     triggers = find_triggers(
         events, links.links, crisis_cells, consultation.rule, links.mismatch_pairs
     )
-    return Assessment(events, summary, not_covered, triggers)
+    return Assessment(events, summary, not_covered, triggers, not_assessed)
 
 
 def covered_regions(stats: xr.Dataset) -> tuple[xr.Dataset, list[str]]:
@@ -146,19 +158,58 @@ def covered_regions(stats: xr.Dataset) -> tuple[xr.Dataset, list[str]]:
     return stats.sel(region=covered), not_covered
 
 
+def regional_extreme(
+    stats: xr.Dataset,
+    criteria: dict[str, AuthorityCriteria],
+    countries: dict[str, str],
+    hazard: str,
+    regions,
+) -> xr.DataArray:
+    """Per (region, valid_time) the regional extreme (over members too) of the variable the
+    region's own authority reads for ``hazard`` (NaN where it reads none this run has)."""
+    kind = HAZARDS[hazard]
+    extreme = "min" if kind.direction == "below" else "max"
+    rows = []
+    for region in map(str, regions):
+        table = criteria[countries[region]].hazards.get(hazard)
+        variable = table.variable if table is not None else kind.variables[0]
+        name = f"{variable}_{extreme}"
+        if name not in stats:
+            name = next(f"{v}_{extreme}" for v in kind.variables if f"{v}_{extreme}" in stats)
+        values = stats[name].sel(region=region)
+        rows.append(values.min("member") if extreme == "min" else values.max("member"))
+    return xr.concat(rows, dim="region").assign_coords(region=list(map(str, regions)))
+
+
 def with_probability(
-    event: Event, view: xr.Dataset, criteria: dict[str, AuthorityCriteria], direction: str
+    event: Event, stats: xr.Dataset, criteria: dict[str, AuthorityCriteria], reference_time
 ) -> Event:
     """The share of ensemble members that reach the event's peak level at its peak time."""
-    rule = criteria[event.country].hazards[event.hazard]
+    table = criteria[event.country].hazards[event.hazard]
     name = LEVELS[event.peak_level]
-    fraction = (
-        view[f"fraction_{direction}"]
-        .sel(
-            region=event.region,
-            valid_time=np.datetime64(event.peak_time.replace(tzinfo=None), "ns"),
-        )
-        .sel(threshold=rule.threshold(name), method="nearest")
+    peak = np.datetime64(event.peak_time.replace(tzinfo=None), "ns")
+    fractions = stats[f"{table.variable}_fraction_{table.direction}"].rename(
+        {f"{table.variable}_threshold": "threshold"}
     )
-    reached = fraction >= rule.levels[name].min_area_fraction
+    one = fractions.sel(region=[event.region])
+    rule = table.levels[name]
+    if rule.persistence:  # the series decides: a member counts when it reaches the level then
+        members = [
+            bool(
+                level_reached(
+                    one.isel(member=[m]), table, name, _lead(one, reference_time)
+                ).sel(valid_time=peak).item()
+            )
+            for m in range(one.sizes["member"])
+        ]
+        return replace(event, probability=round(float(np.mean(members)), 3))
+    month = pd.Timestamp(peak).tz_localize("UTC").tz_convert(LOCAL_TIME).month
+    fraction = fraction_at(one.sel(valid_time=[peak]), table.key(rule.threshold_on(month), name))
+    reached = area_met(fraction, table.area_of(name))
     return replace(event, probability=round(float(reached.mean("member")), 3))
+
+
+def _lead(data: xr.DataArray, reference_time) -> xr.DataArray:
+    return (
+        data["valid_time"] - np.datetime64(reference_time.replace(tzinfo=None), "ns")
+    ) / np.timedelta64(1, "h")

@@ -5,100 +5,306 @@ country's authority, and the levels under its neighbours' authorities show the c
 mismatches crisis cells discuss in a cross-border call. Levels: 0 none, 1 yellow, 2 orange,
 3 red (MeteoAlarm colours).
 
-A level is reached at a valid time when
+A criteria file states what an authority applies, level by level, with the publication each
+number comes from (``sources``) and how firm it is (``basis``: ``published`` by the authority,
+``secondary`` when only press or third parties restate it, ``proxy`` when no authority published
+a number and crosswarn chose one). What a level can say:
 
-- the lead time (valid time minus the run's reference time) is at most ``max_lead_hours``, and
-- the share of the region's area at or beyond the threshold is at least ``min_area_fraction``
-  -- in a deterministic run, or in at least ``min_probability`` of the ensemble members.
+- a ``threshold`` compared with ``>=``, ``>`` (DWD's "mehr als"), ``<=`` or ``<``, or
+  season-dependent thresholds (``seasons``: months and their threshold);
+- an ``area`` rule: ``anywhere`` in the region (KNMI: "als ergens in de provincie aan de criteria
+  wordt voldaan") or a ``share`` of its area (KMI-IRM's "at least a quarter of the province");
+- a ``persistence`` rule: any of several branches "N consecutive days whose maximum reaches T"
+  (KNMI heat orange: 3 days >= 34, 2 days >= 36, 1 day >= 38);
+- ``min_probability`` (ensembles) and ``max_lead_hours``;
+- ``consultation_only``: the authority decides this level on impact, in consultation (KNMI code
+  rood). crosswarn never issues it: when its proxy is met, the event carries a consultation
+  recommendation saying the authority decides.
+
+A level is reached at a valid time when the lead time is within ``max_lead_hours`` and the area
+rule holds at the threshold of that month -- in a deterministic run, or in at least
+``min_probability`` of the ensemble members. A persistence level is reached on every hour of the
+local days of a qualifying series; a day counts when the area rule holds at some hour of it
+(exactly "the day's maximum somewhere in the region" for ``anywhere``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 from pydantic import Field, model_validator
 
-from pipeline.config import Country, Frozen, load_yaml_model
+from pipeline.config import Country, Frozen, Language, load_yaml_model
 from pipeline.errors import ConfigError
 from pipeline.units import to_canonical
 
 LEVELS = ("none", "yellow", "orange", "red")
 LevelName = Literal["yellow", "orange", "red"]
+Basis = Literal["published", "secondary", "proxy"]
+Comparison = Literal[">=", ">", "<=", "<"]
 
-#: Each hazard crosswarn assesses, the canonical variable it reads and in which direction.
-HAZARDS: dict[str, tuple[str, Literal["above", "below"]]] = {
-    "wind": ("wind_gust", "above"),
-    "rain_1h": ("precipitation_1h", "above"),
-    "rain_6h": ("precipitation_6h", "above"),
-    "rain_12h": ("precipitation_12h", "above"),
-    "rain_24h": ("precipitation_24h", "above"),
-    "rain_48h": ("precipitation_48h", "above"),
-    "rain_72h": ("precipitation_72h", "above"),
-    "heat": ("air_temperature", "above"),
-    "cold": ("air_temperature", "below"),
+#: Local time of every authority in scope (CET/CEST): days for persistence, months for seasons.
+LOCAL_TIME = ZoneInfo("Europe/Brussels")
+
+#: A strict comparison is evaluated as ">= threshold + STRICT_EPSILON" (canonical unit): far below
+#: any model's resolution, so a value exactly at a DWD "mehr als" bound stays at the lower level.
+STRICT_EPSILON = 1e-6
+
+
+class HazardKind(Frozen):
+    """What a hazard reads: the canonical variables it may be computed from, in which direction,
+    and its MeteoAlarm awareness type (spelled as in MeteoAlarm's CAP template: receivers match
+    the string)."""
+
+    variables: tuple[str, ...]
+    direction: Literal["above", "below"]
+    awareness_type: str
+
+
+_RAIN = {
+    f"rain_{n}h": HazardKind(
+        variables=(f"precipitation_{n}h",), direction="above", awareness_type="10; Rain"
+    )
+    for n in (1, 6, 12, 24, 48, 72)
 }
-Hazard = Literal["wind", "rain_1h", "rain_6h", "rain_12h", "rain_24h", "rain_48h", "rain_72h",
-                 "heat", "cold"]  # fmt: skip
+#: Each hazard crosswarn assesses.
+HAZARDS: dict[str, HazardKind] = {
+    "wind": HazardKind(variables=("wind_gust",), direction="above", awareness_type="1; Wind"),
+    # The rain element of thunderstorm criteria (KNMI's "30 mm of meer in 1 uur" for
+    # onweersbuien); gust and hail elements need a convection indicator (not assessed).
+    "thunderstorm": HazardKind(
+        variables=("precipitation_1h",), direction="above", awareness_type="3; Thunderstorm"
+    ),
+    **_RAIN,
+    "heat": HazardKind(
+        variables=("air_temperature",), direction="above", awareness_type="5; high-temperature"
+    ),
+    "cold": HazardKind(
+        variables=("air_temperature", "wind_chill"),
+        direction="below",
+        awareness_type="6; low-temperature",
+    ),
+}
+Hazard = Literal["wind", "thunderstorm", "rain_1h", "rain_6h", "rain_12h", "rain_24h",
+                 "rain_48h", "rain_72h", "heat", "cold"]  # fmt: skip
 #: MeteoAlarm awareness types (CAP parameter awareness_type) of each hazard.
-AWARENESS_TYPE = {
-    "wind": "1; Wind",
-    **{f"rain_{n}h": "10; Rain" for n in (1, 6, 12, 24, 48, 72)},
-    "heat": "5; High-Temperature",
-    "cold": "6; Low-Temperature",
-}
+AWARENESS_TYPE = {hazard: kind.awareness_type for hazard, kind in HAZARDS.items()}
+
+
+class Source(Frozen):
+    """A publication a number comes from."""
+
+    title: str = Field(min_length=3)
+    url: str = Field(pattern=r"^https?://")
+    publisher: str = Field(min_length=2)
+    published: str = Field("undated", description="Date of the publication, or 'undated'.")
+    read: date
+    kind: Literal["authority", "secondary"] = Field(
+        description="authority: the authority's own page or data; secondary: press or others."
+    )
+
+
+class AreaRule(Frozen):
+    rule: Literal["anywhere", "share"]
+    min_fraction: float | None = Field(None, gt=0, le=1)
+    basis: Basis
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _fraction(self) -> AreaRule:
+        if (self.rule == "share") != (self.min_fraction is not None):
+            raise ValueError("min_fraction is required with rule 'share' and only then")
+        return self
+
+    def describe(self) -> str:
+        if self.rule == "anywhere":
+            return "anywhere in the region"
+        return f"at least {self.min_fraction:.0%} of the region's area"
+
+
+class Season(Frozen):
+    name: str
+    months: tuple[int, ...] = Field(min_length=1)
+    threshold: float
+    months_basis: Basis
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _months(self) -> Season:
+        if any(not 1 <= m <= 12 for m in self.months):
+            raise ValueError("months must be 1..12")
+        return self
+
+
+class Persistence(Frozen):
+    days: int = Field(ge=1, le=7)
+    threshold: float
 
 
 class LevelCriterion(Frozen):
-    threshold: float
-    min_area_fraction: float = Field(gt=0, le=1)
+    threshold: float | None = None
+    comparison: Comparison | None = None
+    seasons: tuple[Season, ...] = ()
+    persistence: tuple[Persistence, ...] = ()
+    area: AreaRule | None = None
     min_probability: float = Field(0.5, gt=0, le=1)
     max_lead_hours: int | None = Field(None, gt=0)
-    source: str = Field(min_length=3)
-    secondary: bool
+    consultation_only: bool = False
+    basis: Basis
+    sources: tuple[str, ...] = ()
+    note: str = ""
+    event: dict[Language, str] = Field(
+        default_factory=dict, description="The authority's own event word for this level."
+    )
+
+    @model_validator(mode="after")
+    def _rule(self) -> LevelCriterion:
+        if self.persistence and (self.threshold is not None or self.seasons):
+            raise ValueError("a persistence level states its thresholds per branch only")
+        if self.seasons and self.threshold is None:
+            raise ValueError("seasons adjust a threshold: give the default threshold too")
+        if self.threshold is None and not self.persistence and not self.consultation_only:
+            raise ValueError("a level needs a threshold or a persistence rule")
+        if self.basis != "proxy" and not self.sources:
+            raise ValueError(f"basis {self.basis!r} needs sources")
+        if self.basis == "proxy" and not self.note:
+            raise ValueError("a crosswarn proxy needs a note saying why this number")
+        return self
+
+    @property
+    def computed(self) -> bool:
+        """Whether crosswarn can evaluate this level from model fields at all."""
+        return self.threshold is not None or bool(self.persistence)
+
+    def thresholds(self) -> list[float]:
+        """Every threshold of this level, in the file's unit."""
+        values = [p.threshold for p in self.persistence]
+        values += [self.threshold] if self.threshold is not None else []
+        return values + [s.threshold for s in self.seasons]
+
+    def threshold_on(self, month: int) -> float:
+        for season in self.seasons:
+            if month in season.months:
+                return season.threshold
+        assert self.threshold is not None
+        return self.threshold
+
+
+class NotAssessed(Frozen):
+    reason: str = Field(min_length=10)
+    sources: tuple[str, ...] = ()
 
 
 class HazardCriteria(Frozen):
     variable: str
     direction: Literal["above", "below"] = "above"
     unit: Literal["km/h", "m/s", "mm", "degC"]
+    area: AreaRule | None = None
     levels: dict[LevelName, LevelCriterion] = Field(min_length=1)
     notes: str = ""
 
+    def rule(self, level: LevelName) -> LevelCriterion:
+        return self.levels[level]
+
+    def area_of(self, level: LevelName) -> AreaRule:
+        area = self.levels[level].area or self.area
+        assert area is not None  # checked on load
+        return area
+
+    def comparison(self, level: LevelName) -> Comparison:
+        return self.levels[level].comparison or (">=" if self.direction == "above" else "<=")
+
+    def key(self, value: float, level: LevelName) -> float:
+        """The statistics threshold (canonical unit) that evaluates ``value`` at ``level``:
+        a strict comparison moves it by :data:`STRICT_EPSILON` past the bound."""
+        canonical = to_canonical(value, self.unit)
+        comparison = self.comparison(level)
+        if comparison == ">":
+            return canonical + STRICT_EPSILON
+        if comparison == "<":
+            return canonical - STRICT_EPSILON
+        return canonical
+
     def threshold(self, level: LevelName) -> float:
-        """Threshold of ``level`` in the canonical unit of the variable."""
-        return to_canonical(self.levels[level].threshold, self.unit)
+        """Default threshold of ``level`` in the canonical unit of the variable."""
+        value = self.levels[level].threshold
+        assert value is not None
+        return to_canonical(value, self.unit)
+
+    def keys(self) -> list[float]:
+        return [
+            self.key(value, name)
+            for name, rule in self.levels.items()
+            for value in rule.thresholds()
+        ]
 
 
 class AuthorityCriteria(Frozen):
     authority: str
     country: Country
+    web: str = Field(pattern=r"^https?://", description="The authority's official warnings.")
     level_mapping: str = Field(
         "yellow, orange and red as published", description="How the authority's levels map."
     )
+    sources: dict[str, Source] = Field(default_factory=dict)
+    area: AreaRule | None = Field(None, description="Area rule of every hazard without its own.")
     hazards: dict[Hazard, HazardCriteria]
-    not_assessed: dict[str, str] = Field(
+    not_assessed: dict[str, NotAssessed] = Field(
         default_factory=dict, description="Hazards left out, with the reason."
     )
     notes: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_area(cls, data):
+        """The authority's area rule applies to every hazard that states none."""
+        if isinstance(data, dict) and data.get("area") is not None:
+            for table in (data.get("hazards") or {}).values():
+                if isinstance(table, dict):
+                    table.setdefault("area", data["area"])
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> AuthorityCriteria:
         for hazard, table in self.hazards.items():
-            variable, direction = HAZARDS[hazard]
-            if table.variable != variable or table.direction != direction:
+            kind = HAZARDS[hazard]
+            if table.variable not in kind.variables or table.direction != kind.direction:
                 raise ValueError(
-                    f"hazards.{hazard}: must read {variable} ({direction}), "
-                    f"not {table.variable} ({table.direction})"
+                    f"hazards.{hazard}: must read one of {', '.join(kind.variables)} "
+                    f"({kind.direction}), not {table.variable} ({table.direction})"
                 )
-            thresholds = [table.levels[n].threshold for n in LEVELS[1:] if n in table.levels]
-            ordered = sorted(thresholds, reverse=direction == "below")
-            if thresholds != ordered:
-                word = "rise" if direction == "above" else "fall"
+            plain = [
+                (n, table.levels[n].threshold)
+                for n in LEVELS[1:]
+                if n in table.levels and table.levels[n].threshold is not None
+            ]
+            values = [v for _, v in plain]
+            if values != sorted(values, reverse=table.direction == "below"):
+                word = "rise" if table.direction == "above" else "fall"
                 raise ValueError(f"hazards.{hazard}.levels: thresholds must {word} with level")
+            for name, rule in table.levels.items():
+                where = f"hazards.{hazard}.levels.{name}"
+                if rule.computed and rule.area is None and table.area is None:
+                    raise ValueError(f"{where}: no area rule (set area on the hazard or level)")
+                if rule.comparison and rule.comparison[0] != ("<" if kind.direction == "below"
+                                                              else ">"):  # fmt: skip
+                    raise ValueError(f"{where}: comparison {rule.comparison} against {kind.direction}")
+                areas = [a for a in (rule.area, table.area) if a is not None]
+                cited = [*rule.sources, *(s for a in areas for s in a.sources)]
+                unknown = sorted(set(cited) - set(self.sources))
+                if unknown:
+                    raise ValueError(f"{where}: unknown source ids {unknown}")
+        for hazard, entry in self.not_assessed.items():
+            unknown = sorted(set(entry.sources) - set(self.sources))
+            if unknown:
+                raise ValueError(f"not_assessed.{hazard}: unknown source ids {unknown}")
         return self
 
 
@@ -125,16 +331,120 @@ def hazards_of(criteria: dict[str, AuthorityCriteria]) -> list[str]:
 def thresholds_for(
     criteria: dict[str, AuthorityCriteria], variable: str, direction: str | None = None
 ) -> list[float]:
-    """Every threshold (canonical unit) that some authority applies to ``variable``."""
+    """Every statistics threshold (canonical unit) that some authority applies to ``variable``."""
     return sorted(
         {
-            table.threshold(level)
+            key
             for authority in criteria.values()
             for table in authority.hazards.values()
             if table.variable == variable and direction in (None, table.direction)
-            for level in table.levels
+            for key in table.keys()
         }
     )
+
+
+def fraction_at(fractions: xr.DataArray, key: float) -> xr.DataArray:
+    """The fractions at exactly the threshold ``key`` (statistics hold every criteria key)."""
+    values = fractions["threshold"].values
+    matches = np.flatnonzero(np.abs(values - key) <= 1e-9 * max(1.0, abs(key)))
+    if not matches.size:
+        raise ConfigError(
+            f"statistics have no threshold {key:g} of the criteria: recompute the run's "
+            "statistics with the current criteria files"
+        )
+    return fractions.isel(threshold=int(matches[0]), drop=True)
+
+
+def area_met(fraction: xr.DataArray, area: AreaRule) -> xr.DataArray:
+    if area.rule == "anywhere":
+        return fraction > 0
+    return fraction >= area.min_fraction
+
+
+def _local(valid_time: xr.DataArray) -> pd.DatetimeIndex:
+    """Local time of the hour each valid time closes (its middle, so midnight ends a day)."""
+    times = pd.DatetimeIndex(valid_time.values) - pd.Timedelta(minutes=30)
+    return times.tz_localize("UTC").tz_convert(LOCAL_TIME)
+
+
+def _hourly(
+    fractions: xr.DataArray, table: HazardCriteria, name: LevelName, value_of_month
+) -> xr.DataArray:
+    """Whether the area rule holds at each (region, valid_time, member) at the level's
+    threshold of that hour's month."""
+    area = table.area_of(name)
+    months = _local(fractions["valid_time"]).month
+    keys = {table.key(value_of_month(m), name) for m in set(months)}
+    met = {key: area_met(fraction_at(fractions, key), area) for key in keys}
+    if len(met) == 1:
+        return next(iter(met.values()))
+    per_time = [
+        met[table.key(value_of_month(m), name)].isel(valid_time=i)
+        for i, m in enumerate(months)
+    ]
+    return xr.concat(per_time, dim="valid_time")
+
+
+def _probable(met: xr.DataArray, rule: LevelCriterion) -> xr.DataArray:
+    """Reached in the deterministic run, or in ``min_probability`` of the ensemble members."""
+    share = met.mean("member")
+    return share >= (rule.min_probability if met.sizes["member"] > 1 else 1.0)
+
+
+def _persistent(reached_by_branch: list[tuple[int, xr.DataArray]], times) -> xr.DataArray:
+    """Hours of the local days that belong to a series of consecutive qualifying days, for any
+    branch (days, hourly reached)."""
+    days = pd.Index(times.date)
+    result = None
+    for needed, hourly in reached_by_branch:
+        frame = hourly.transpose("region", "valid_time").values
+        ordered = sorted(set(days))
+        qualifying = np.zeros((frame.shape[0], len(ordered)), dtype=bool)
+        for j, day in enumerate(ordered):
+            qualifying[:, j] = frame[:, days == day].any(axis=1)
+        in_series = np.zeros_like(qualifying)
+        for region in range(frame.shape[0]):
+            run = 0
+            for j in range(len(ordered)):
+                if not qualifying[region, j]:
+                    run = 0
+                    continue
+                run = run + 1 if run and _next_day(ordered, j) else 1
+                if run >= needed:
+                    in_series[region, j - run + 1 : j + 1] = True
+        per_hour = in_series[:, [ordered.index(d) for d in days]]
+        mask = xr.DataArray(per_hour, dims=("region", "valid_time"), coords=hourly.coords)
+        result = mask if result is None else result | mask
+    assert result is not None
+    return result
+
+
+def _next_day(ordered: list[date], j: int) -> bool:
+    """Whether day j directly follows day j-1 (a gap breaks a series)."""
+    return j > 0 and (ordered[j] - ordered[j - 1]).days == 1
+
+
+def level_reached(
+    fractions: xr.DataArray,
+    table: HazardCriteria,
+    name: LevelName,
+    lead_hours: xr.DataArray,
+) -> xr.DataArray:
+    """Where (region, valid_time) ``table``'s level ``name`` is reached; ``fractions`` holds the
+    share of each region's area beyond each threshold (region, valid_time, member, threshold)."""
+    rule = table.levels[name]
+    times = _local(fractions["valid_time"])
+    if rule.persistence:
+        branches = [
+            (p.days, _probable(_hourly(fractions, table, name, lambda _m, t=p.threshold: t), rule))
+            for p in rule.persistence
+        ]
+        reached = _persistent(branches, times)
+    else:
+        reached = _probable(_hourly(fractions, table, name, rule.threshold_on), rule)
+    if rule.max_lead_hours is not None:
+        reached = reached & (lead_hours <= rule.max_lead_hours)
+    return reached
 
 
 def assess_levels(
@@ -143,40 +453,63 @@ def assess_levels(
     hazard: str,
     *,
     reference_time: datetime,
-) -> xr.DataArray:
+) -> xr.Dataset:
     """Warning level per (region, valid_time, criteria country) for one hazard.
 
-    ``statistics`` holds ``fraction_above`` or ``fraction_below`` (region, valid_time, member,
-    threshold) of the hazard's variable. The result is the highest level reached (0: none).
+    ``statistics`` is a run's statistics (``{variable}_fraction_{direction}`` with a
+    ``{variable}_threshold`` dimension). Returns ``level`` (the highest level an authority's
+    criteria issue; 0: none) and ``consultation`` (the highest consultation-only level whose
+    proxy is reached, 0: none). A country whose variable the run lacks gets level 0 and is listed
+    in the ``not_assessed`` attribute.
     """
-    _, direction = HAZARDS[hazard]
-    fractions = statistics[f"fraction_{direction}"]
+    kind = HAZARDS[hazard]
+    template = None
+    for variable in kind.variables:
+        name = f"{variable}_fraction_{kind.direction}"
+        if name in statistics:
+            template = statistics[name].isel(member=0, drop=True)
+            template = template.isel({f"{variable}_threshold": 0}, drop=True)
+            break
+    if template is None:
+        raise ConfigError(f"statistics have no variable for hazard {hazard}")
     lead = (
         statistics["valid_time"] - np.datetime64(reference_time.replace(tzinfo=None), "ns")
     ) / np.timedelta64(1, "h")
     countries = sorted(criteria)
-    levels = []
+    levels, consultation, missing = [], [], []
     for country in countries:
+        level = xr.zeros_like(template, dtype=np.int8)
+        advised = xr.zeros_like(template, dtype=np.int8)
         table = criteria[country].hazards.get(hazard)
-        level = xr.zeros_like(fractions.isel(member=0, threshold=0, drop=True), dtype=np.int8)
-        if table is not None:
-            for rank, name in enumerate(LEVELS[1:], start=1):
-                if name not in table.levels:
+        name = None if table is None else f"{table.variable}_fraction_{table.direction}"
+        if table is not None and name not in statistics:
+            missing.append(country)
+        elif table is not None:
+            fractions = statistics[name].rename({f"{table.variable}_threshold": "threshold"})
+            for rank, level_name in enumerate(LEVELS[1:], start=1):
+                rule = table.levels.get(level_name)
+                if rule is None or not rule.computed:
                     continue
-                rule = table.levels[name]
-                fraction = fractions.sel(
-                    threshold=table.threshold(name), method="nearest", tolerance=1e-6
-                )
-                share = (fraction >= rule.min_area_fraction).mean("member")
-                reached = share >= (rule.min_probability if fraction.sizes["member"] > 1 else 1.0)
-                if rule.max_lead_hours is not None:
-                    reached = reached & (lead <= rule.max_lead_hours)
-                level = xr.where(reached, np.int8(rank), level)
-        levels.append(level.drop_vars("threshold", errors="ignore"))
-    result = xr.concat(levels, dim=xr.DataArray(countries, dims="criteria", name="criteria"))
-    result.name = "level"
-    result.attrs = {"flag_values": [0, 1, 2, 3], "flag_meanings": " ".join(LEVELS)}
-    return result.astype(np.int8).transpose("region", "valid_time", "criteria")
+                reached = level_reached(fractions, table, level_name, lead)
+                if rule.consultation_only:
+                    advised = xr.where(reached, np.int8(rank), advised)
+                else:
+                    level = xr.where(reached, np.int8(rank), level)
+        levels.append(level)
+        consultation.append(advised)
+    criteria_dim = xr.DataArray(countries, dims="criteria", name="criteria")
+    order = ("region", "valid_time", "criteria")
+    result = xr.Dataset(
+        {
+            "level": xr.concat(levels, dim=criteria_dim).astype(np.int8).transpose(*order),
+            "consultation": xr.concat(consultation, dim=criteria_dim)
+            .astype(np.int8)
+            .transpose(*order),
+        }
+    )
+    result["level"].attrs = {"flag_values": [0, 1, 2, 3], "flag_meanings": " ".join(LEVELS)}
+    result.attrs["not_assessed"] = missing
+    return result
 
 
 def mismatch_levels(

@@ -31,6 +31,10 @@ class Event:
     levels_by_criteria: dict[str, int] = field(default_factory=dict)  # peak level per authority
     probability: float | None = None  # ensembles: share of members reaching the peak level
     models: dict[str, int] = field(default_factory=dict)  # combined events: model -> peak level
+    #: The highest level the own authority decides only on impact, in consultation (KNMI code
+    #: rood), whose crosswarn proxy is reached during the event: crosswarn recommends
+    #: consulting the authority and never issues that level itself. 0: none.
+    consultation_level: int = 0
 
     @property
     def peak_level_name(self) -> str:
@@ -52,12 +56,14 @@ def find_events(
     *,
     merge_gap_hours: int = 1,
     extreme: str = "max",
+    consultation: xr.DataArray | None = None,
 ) -> list[Event]:
     """Events from a level cube (region, valid_time, criteria).
 
     Runs of hours at or above yellow under the region's own criteria become events; runs separated
     by at most ``merge_gap_hours`` quiet hours merge into one. ``regional_max`` holds the regional
-    extreme per valid time (the minimum, with ``extreme="min"``, for cold).
+    extreme per valid time (the minimum, with ``extreme="min"``, for cold); ``consultation``
+    (same layout as ``levels``) the consultation-only levels whose proxy is reached.
     """
     pick = np.nanmax if extreme == "max" else np.nanmin
     times = levels["valid_time"].to_numpy()
@@ -67,6 +73,11 @@ def find_events(
         all_levels = levels.sel(region=region)
         own = all_levels.sel(criteria=country).to_numpy()
         peak_values = regional_max.sel(region=region).to_numpy()
+        advised = (
+            consultation.sel(region=region, criteria=country).to_numpy()
+            if consultation is not None
+            else np.zeros_like(own)
+        )
         for start, stop in _runs(own >= 1, merge_gap_hours):
             window = slice(start, stop)
             peak = start + int(np.argmax(own[window]))  # first hour at the highest level
@@ -88,6 +99,7 @@ def find_events(
                         str(c): int(all_levels.sel(criteria=c).to_numpy()[window].max())
                         for c in all_levels["criteria"].to_numpy()
                     },
+                    consultation_level=int(advised[window].max()),
                 )
             )
     return events
@@ -119,6 +131,7 @@ def event_to_dict(event: Event) -> dict:
         "levels_by_criteria": event.levels_by_criteria,
         "probability": event.probability,
         "models": event.models,
+        "consultation_level": event.consultation_level,
     }
 
 
@@ -136,4 +149,5 @@ def event_from_dict(data: dict) -> Event:
         levels_by_criteria=dict(data["levels_by_criteria"]),
         probability=data.get("probability"),
         models=dict(data.get("models", {})),
+        consultation_level=data.get("consultation_level", 0),
     )

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from pipeline.assessment.assess import assess_statistics
 from pipeline.assessment.consultation import trigger_to_dict
+from pipeline.assessment.criteria import LEVELS
 from pipeline.assessment.events import event_to_dict
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import read_netcdf, work_dir, write_assessment
@@ -52,6 +53,19 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             "production_status": int(stats.attrs.get("production_status", 0)),
             "levels": result.levels,
             "not_covered": result.not_covered,
+            "not_assessed": result.not_assessed,
+            "consultation_recommendations": [
+                {
+                    "region": e.region,
+                    "hazard": e.hazard,
+                    "authority": config.criteria[e.country].authority,
+                    "level": LEVELS[e.consultation_level],
+                    "why": "the authority decides this level on impact, in consultation; "
+                    "crosswarn's proxy for it is reached",
+                }
+                for e in result.events
+                if e.consultation_level
+            ],
             "events": [
                 event_to_dict(e) | {"criteria_mismatches": config.linking.mismatch_text(e)}
                 for e in result.events

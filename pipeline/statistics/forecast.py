@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xarray as xr
 
+from pipeline.statistics.derived import with_derived
 from pipeline.statistics.exceedance import region_statistics
 from pipeline.variables import PRECIPITATION_WINDOWS
 
@@ -21,6 +22,7 @@ STATISTIC_VARIABLES = (
     "wind_gust",
     *(f"precipitation_{n}h" for n in PRECIPITATION_WINDOWS),
     "air_temperature",
+    "wind_chill",  # derived, when the forecast holds 10 m wind
 )
 
 
@@ -39,6 +41,7 @@ def forecast_statistics(
     ``weights`` are the region weights of the forecast's grid; ``coverage`` (the share of each
     region the grid covers) is recorded as ``region_coverage`` when given.
     """
+    forecast = with_derived(forecast)
     parts = []
     for variable in STATISTIC_VARIABLES:
         if variable not in forecast:

@@ -178,6 +178,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_criteria(args: argparse.Namespace) -> int:
+    from pipeline.assessment.criteria import load_criteria
+    from pipeline.assessment.criteria_report import criteria_records, format_criteria
+    from pipeline.errors import ConfigError
+
+    criteria = load_criteria(_settings(args).regions_dir)
+    records = criteria_records(criteria, args.authority)
+    if not records:
+        known = ", ".join(sorted(a.authority for a in criteria.values()))
+        raise ConfigError(f"no authority {args.authority!r}: known are {known} (or a country)")
+    print(json.dumps(records, indent=2, ensure_ascii=False) if args.json else format_criteria(records))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crosswarn", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -219,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mirror", default=".cache/bench/mirror", help="scenario mirror to (re)use")
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser(
+        "criteria", help="every authority's warning rules side by side, with their sources"
+    )
+    p.add_argument("--authority", help="one authority (KNMI, DWD, ...) or country (NL, DE, ...)")
+    p.add_argument("--json", action="store_true", help="machine-readable, sources resolved")
+    p.set_defaults(func=cmd_criteria)
 
     p = sub.add_parser("deliver", help="send every pending delivery (webhook, e-mail)")
     p.add_argument("--out", type=Path)

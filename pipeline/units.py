@@ -22,7 +22,7 @@ def to_canonical(value: float, unit: str) -> float:
 
 
 #: How people read each hazard family's values (texts, bulletins).
-DISPLAY_UNITS = {"wind": "km/h", "rain": "mm", "heat": "°C", "cold": "°C"}
+DISPLAY_UNITS = {"wind": "km/h", "thunderstorm": "mm", "rain": "mm", "heat": "°C", "cold": "°C"}
 
 
 def for_display(family: str, value: float) -> tuple[float, str]:

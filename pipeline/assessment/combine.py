@@ -5,7 +5,8 @@ that overlap in time form one combined event, from the earliest onset to the lat
 at the **highest level any model gives**, each model named with its own peak level
 (``models``). Among models at that level, an ensemble (its probability known) is preferred
 for the peak time, value and probability; otherwise the earliest peak. The level under each
-authority's criteria is the highest over the models too, so criteria mismatches carry over.
+authority's criteria is the highest over the models too, so criteria mismatches carry over,
+and so is a consultation recommendation (any model reaching a consultation-only level's proxy).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _merge(cluster: list[tuple[str, Event]]) -> Event:
         timeline=(),
         levels_by_criteria=criteria,
         models=dict(sorted(models.items())),
+        consultation_level=max(e.consultation_level for _, e in cluster),
     )
 
 

@@ -40,6 +40,18 @@ def test_overlapping_events_take_the_highest_level_and_name_every_model():
     assert merged.levels_by_criteria == {"NL": 3, "DE": 3}  # highest per authority
 
 
+def test_a_consultation_recommendation_of_any_model_carries_over():
+    """The deterministic model reaches KNMI's red proxy (consultation only), the ensemble stays
+    orange: the combined orange event still recommends consulting KNMI."""
+    from dataclasses import replace
+
+    advised = replace(ev("NL014", 6, 12, 2), consultation_level=3)
+    (merged,) = combine_events(
+        {"DWD ICON-D2": [advised], "DWD ICON-D2-EPS": [ev("NL014", 8, 14, 2, probability=0.7)]}
+    )
+    assert (merged.peak_level, merged.consultation_level) == (2, 3)
+
+
 def test_the_same_consultation_run_from_newer_inputs_is_decided_again(tmp_path):
     from pipeline.assessment.consultation import Trigger
 

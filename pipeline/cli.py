@@ -188,7 +188,9 @@ def cmd_criteria(args: argparse.Namespace) -> int:
     if not records:
         known = ", ".join(sorted(a.authority for a in criteria.values()))
         raise ConfigError(f"no authority {args.authority!r}: known are {known} (or a country)")
-    print(json.dumps(records, indent=2, ensure_ascii=False) if args.json else format_criteria(records))
+    print(
+        json.dumps(records, indent=2, ensure_ascii=False) if args.json else format_criteria(records)
+    )
     return 0
 
 

@@ -5,11 +5,12 @@ Unknown keys are rejected and every error names the file and the key.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import ConfigError
 
@@ -23,6 +24,21 @@ class Frozen(BaseModel):
     """A configuration model: immutable, unknown keys rejected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Frozen):
+    """A publication a configured fact rests on: a criteria number, an area's members, a crisis
+    cell's role."""
+
+    title: str = Field(min_length=3)
+    url: str = Field(pattern=r"^https?://")
+    publisher: str = Field(min_length=2)
+    published: str = Field("undated", description="Date of the publication, or 'undated'.")
+    read: date
+    kind: Literal["authority", "secondary"] = Field(
+        description="authority: the body's or a government's own page or data; "
+        "secondary: press, third parties or copies."
+    )
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:

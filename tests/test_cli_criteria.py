@@ -42,7 +42,13 @@ def test_the_text_puts_each_hazard_side_by_side_and_names_proxies(capsys):
     assert main(["criteria"]) == 0
     text = capsys.readouterr().out
     wind = text[text.index("== wind") : text.index("== thunderstorm")]
-    for authority in ("DWD (DE)", "KMI-IRM (BE)", "KNMI (NL)", "MeteoLux (LU)", "Météo-France (FR)"):
+    for authority in (
+        "DWD (DE)",
+        "KMI-IRM (BE)",
+        "KNMI (NL)",
+        "MeteoLux (LU)",
+        "Météo-France (FR)",
+    ):
         assert authority in wind
     assert "> 50 km/h" in wind  # DWD: über 50 km/h
     assert "crosswarn proxy" in wind

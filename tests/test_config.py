@@ -17,31 +17,32 @@ def test_scope_is_benelux_plus_every_bordering_de_fr_region():
     assert set(regions["country"]) == {"BE", "NL", "LU", "DE", "FR"}
     neighbours = cross_border_neighbours(regions)
     benelux = {"BE", "NL", "LU"}
-    for region in regions[regions["country"].isin(["DE", "FR"])].index:
+    for region in regions[regions["country"].isin(["DE", "FR"])].index.drop("DE356"):
         partners = {b if a == region else a for a, b in neighbours if region in (a, b)}
         assert any(p[:2] in benelux for p in partners), f"{region} borders no Benelux region"
     assert ("DE283", "NL014") in neighbours  # Kleve - Gelderland
     assert ("BE008", "DE258") in neighbours  # Liège - Aachen
+    assert ("BE008", "DE356") not in neighbours  # Vulkaneifel: in scope as Greater Region member
 
 
 def test_criteria_carry_sources_and_rising_thresholds():
     criteria = load_criteria(DEFAULT_REGIONS_DIR)
     assert sorted(criteria) == ["BE", "DE", "FR", "LU", "NL"]
-    # Published yellow gust thresholds (km/h): DWD 50, KNMI 75, KMI-IRM 80 (mission_anchors §1.4).
+    # Published yellow gust thresholds (km/h): DWD 50, KNMI 75, KMI-IRM 80 (regions/audit/).
     wind = {c: a.hazards["wind"].levels["yellow"].threshold for c, a in criteria.items()}
     assert (wind["DE"], wind["NL"], wind["BE"]) == (50, 75, 80)
-    assert criteria["BE"].hazards["wind"].levels["orange"].min_area_fraction == 0.5
+    assert criteria["BE"].hazards["wind"].area_of("orange").min_fraction == 0.5
 
 
 def test_unknown_key_names_file_and_key(tmp_path):
     shutil.copytree(DEFAULT_REGIONS_DIR, tmp_path / "regions")
     path = tmp_path / "regions" / "criteria" / "knmi.yaml"
     path.write_text(
-        path.read_text().replace("min_area_fraction: 0.25", "min_area_fractoin: 0.25", 1)
+        path.read_text().replace("min_probability: 0.6", "min_probabilty: 0.6", 1)
     )
     with pytest.raises(
         ConfigError,
-        match=r"knmi\.yaml: .*yellow\.min_area_fractoin: Extra inputs are not permitted",
+        match=r"knmi\.yaml: .*yellow\.min_probabilty: Extra inputs are not permitted",
     ):
         load_criteria(tmp_path / "regions")
 

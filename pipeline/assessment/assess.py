@@ -23,8 +23,8 @@ from pipeline.assessment.criteria import (
     area_met,
     assess_levels,
     fraction_at,
-    level_reached,
     hazards_of,
+    level_reached,
     mismatch_levels,
     mismatches,
 )
@@ -96,7 +96,7 @@ def assess_statistics(
     consultation: ConsultationConfig,
     *,
     countries: dict[str, str],
-    crisis_cells: dict[str, str],
+    crisis_cells: dict[str, tuple[str, ...]],
     links: Linking,
     reference_time: datetime,
 ) -> Assessment:

@@ -1,24 +1,25 @@
 """The cross-border joint-consultation trigger.
 
-Events of regions in different countries that share a border, for the same hazard and with
-overlapping time windows, are linked; each connected group of linked events that spans at least
-two countries, with one country at ``min_level_one_side`` or above and another at
-``min_level_other_side`` or above, becomes one trigger naming the crisis cells to convene.
+Events of regions in different countries that share a border or a cross-border area, for the
+same hazard and with overlapping time windows, are linked; each connected group of linked events
+that spans at least two countries, with one country at ``min_level_one_side`` or above and
+another at ``min_level_other_side`` or above, becomes one trigger convening the crisis cells of
+all its regions.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipeline.assessment.criteria import LEVELS, LevelName
 from pipeline.assessment.events import Event
-from pipeline.config import Frozen, load_yaml_model
+from pipeline.config import Frozen, Source, load_yaml_model
 from pipeline.errors import ConfigError
 
 
@@ -34,17 +35,39 @@ class EventPolicy(Frozen):
 
 
 class Area(Frozen):
-    id: str
+    """A cross-border area: the warning regions containing its member territories."""
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
     name: str
     members: tuple[str, ...] = Field(min_length=2)
-    source: str = Field(min_length=3)
+    territories: str = Field(
+        min_length=3, description="The member territories as the sources name them."
+    )
+    sources: tuple[str, ...] = Field(min_length=1)
 
 
 class ConsultationConfig(Frozen):
     version: int
     rule: Rule
     events: EventPolicy = EventPolicy()
+    sources: dict[str, Source] = Field(default_factory=dict)
     areas: tuple[Area, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConsultationConfig:
+        ids = [area.id for area in self.areas]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"areas: duplicate ids {duplicates}")
+        for k, area in enumerate(self.areas):
+            where = f"areas[{k}] ({area.id})"
+            twice = sorted({m for m in area.members if area.members.count(m) > 1})
+            if twice:
+                raise ValueError(f"{where}.members: listed twice {twice}")
+            unknown = sorted(set(area.sources) - set(self.sources))
+            if unknown:
+                raise ValueError(f"{where}.sources: unknown source ids {unknown}")
+        return self
 
 
 def load_consultation(
@@ -57,14 +80,21 @@ def load_consultation(
         for k, area in enumerate(config.areas):
             unknown = sorted(set(area.members) - known_regions)
             if unknown:
-                raise ConfigError(f"{path}: areas[{k}] ({area.id}).members: unknown {unknown}")
+                raise ConfigError(
+                    f"{path}: areas[{k}] ({area.id}).members: unknown region ids {unknown} "
+                    f"(not in {regions_dir / 'scope.yaml'})"
+                )
     return config
 
 
 def linked_pairs(
-    neighbours: list[tuple[str, str]], areas: tuple[Area, ...]
+    neighbours: Iterable[tuple[str, str]], areas: tuple[Area, ...]
 ) -> dict[frozenset[str], tuple[str, ...]]:
-    """Region pairs whose events may be linked, and why (``border`` and/or area ids)."""
+    """Region pairs whose events may be linked, and why (``border`` and/or area ids).
+
+    ``neighbours``: pairs that share a border, e.g. the keys of
+    :func:`pipeline.geo.regions.cross_border_neighbours`.
+    """
     links: dict[frozenset[str], list[str]] = {}
     for a, b in neighbours:
         links.setdefault(frozenset((a, b)), []).append("border")
@@ -93,13 +123,14 @@ class Trigger:
 def find_triggers(
     events: list[Event],
     links: dict[frozenset[str], tuple[str, ...]],
-    crisis_cell_of: dict[str, str],
+    crisis_cells: dict[str, tuple[str, ...]],
     rule: Rule,
     mismatch_text: Callable[[Event], list[tuple[str, int, str, int]]] | None = None,
 ) -> list[Trigger]:
     """Group cross-border overlapping events into triggers (see the module docstring).
 
-    ``links`` comes from :func:`linked_pairs`; ``mismatch_text`` gives an event's criteria
+    ``links`` comes from :func:`linked_pairs`; ``crisis_cells`` names each region's cells (a
+    trigger convenes those of all its regions); ``mismatch_text`` gives an event's criteria
     mismatches as (own country, own level, other country, other level), see
     :func:`pipeline.assessment.criteria.mismatch_levels`.
     """
@@ -145,14 +176,14 @@ def find_triggers(
             continue
         members = sorted(group, key=lambda e: e.region)
         why = sorted({r for i, e in enumerate(events) if e in group for r in reasons.get(i, ())})
-        triggers.append(_trigger(members, by_country, crisis_cell_of, mismatch_text, tuple(why)))
+        triggers.append(_trigger(members, by_country, crisis_cells, mismatch_text, tuple(why)))
     return sorted(triggers, key=lambda t: (t.start, t.id))
 
 
 def _trigger(
     group: list[Event],
     by_country: dict[str, int],
-    crisis_cell_of: dict[str, str],
+    crisis_cells: dict[str, tuple[str, ...]],
     mismatch_text: Callable[[Event], list[tuple[str, int, str, int]]] | None,
     areas: tuple[str, ...],
 ) -> Trigger:
@@ -178,7 +209,7 @@ def _trigger(
         end=max(e.expiry for e in group),
         regions=regions,
         levels_by_country=dict(sorted(by_country.items())),
-        crisis_cells=tuple(sorted({crisis_cell_of[e.region] for e in group})),
+        crisis_cells=tuple(sorted({c for e in group for c in crisis_cells[e.region]})),
         mismatches=tuple(mismatches),
         events=tuple(group),
         areas=areas,

@@ -40,7 +40,7 @@ import pandas as pd
 import xarray as xr
 from pydantic import Field, model_validator
 
-from pipeline.config import Country, Frozen, Language, load_yaml_model
+from pipeline.config import Country, Frozen, Language, Source, load_yaml_model
 from pipeline.errors import ConfigError
 from pipeline.units import to_canonical
 
@@ -95,19 +95,6 @@ Hazard = Literal["wind", "thunderstorm", "rain_1h", "rain_6h", "rain_12h", "rain
                  "rain_48h", "rain_72h", "heat", "cold"]  # fmt: skip
 #: MeteoAlarm awareness types (CAP parameter awareness_type) of each hazard.
 AWARENESS_TYPE = {hazard: kind.awareness_type for hazard, kind in HAZARDS.items()}
-
-
-class Source(Frozen):
-    """A publication a number comes from."""
-
-    title: str = Field(min_length=3)
-    url: str = Field(pattern=r"^https?://")
-    publisher: str = Field(min_length=2)
-    published: str = Field("undated", description="Date of the publication, or 'undated'.")
-    read: date
-    kind: Literal["authority", "secondary"] = Field(
-        description="authority: the authority's own page or data; secondary: press or others."
-    )
 
 
 class AreaRule(Frozen):
@@ -295,7 +282,9 @@ class AuthorityCriteria(Frozen):
                     raise ValueError(f"{where}: no area rule (set area on the hazard or level)")
                 if rule.comparison and rule.comparison[0] != ("<" if kind.direction == "below"
                                                               else ">"):  # fmt: skip
-                    raise ValueError(f"{where}: comparison {rule.comparison} against {kind.direction}")
+                    raise ValueError(
+                        f"{where}: comparison {rule.comparison} against {kind.direction}"
+                    )
                 areas = [a for a in (rule.area, table.area) if a is not None]
                 cited = [*rule.sources, *(s for a in areas for s in a.sources)]
                 unknown = sorted(set(cited) - set(self.sources))
@@ -379,8 +368,7 @@ def _hourly(
     if len(met) == 1:
         return next(iter(met.values()))
     per_time = [
-        met[table.key(value_of_month(m), name)].isel(valid_time=i)
-        for i, m in enumerate(months)
+        met[table.key(value_of_month(m), name)].isel(valid_time=i) for i, m in enumerate(months)
     ]
     return xr.concat(per_time, dim="valid_time")
 

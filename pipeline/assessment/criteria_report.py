@@ -45,9 +45,7 @@ def _level_record(
         "basis": rule.basis,
         "note": rule.note,
         "event": dict(rule.event),
-        "sources": [
-            {"id": s} | authority.sources[s].model_dump(mode="json") for s in rule.sources
-        ],
+        "sources": [{"id": s} | authority.sources[s].model_dump(mode="json") for s in rule.sources],
     }
 
 
@@ -111,8 +109,7 @@ def _rule_text(level: dict) -> str:
             value += f" ({season['name']}, months {months}{proxy}: {season['threshold']:g})"
     parts = [
         f"{value} {level['unit']}",
-        level["area"]["text"]
-        + (" (crosswarn proxy)" if level["area"]["basis"] == "proxy" else ""),
+        level["area"]["text"] + (" (crosswarn proxy)" if level["area"]["basis"] == "proxy" else ""),
         f"p >= {level['min_probability']:g}",
     ]
     if level["max_lead_hours"]:

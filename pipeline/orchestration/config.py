@@ -34,9 +34,9 @@ class Config:
         return self.regions["country"].to_dict()
 
     @property
-    def crisis_cells(self) -> dict[str, str]:
-        """Region id -> the crisis cell responsible for it."""
-        return self.regions["crisis_cell"].to_dict()
+    def crisis_cells(self) -> dict[str, tuple[str, ...]]:
+        """Region id -> the crisis cells convened for it (a trigger convenes its regions')."""
+        return {region: tuple(cells) for region, cells in self.regions["crisis_cells"].items()}
 
     @property
     def authorities(self) -> dict[str, str]:

@@ -20,7 +20,7 @@ def warnings_geojson(regions: gpd.GeoDataFrame, assessment: dict, status: str) -
             "region": region_id,
             "name": region["name"],
             "country": region["country"],
-            "crisis_cell": region["crisis_cell"],
+            "crisis_cells": list(region["crisis_cells"]),
             "status": status,
         }
         for hazard, by_region in assessment["levels"].items():

@@ -105,7 +105,10 @@ def test_unknown_key_in_a_cold_level_is_named(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda lv: lv["yellow"].update(sources=["K9"]), r"hazards\.wind\.levels\.yellow: unknown source ids \['K9'\]"),
+        (
+            lambda lv: lv["yellow"].update(sources=["K9"]),
+            r"hazards\.wind\.levels\.yellow: unknown source ids \['K9'\]",
+        ),
         (lambda lv: lv["yellow"].update(basis="proxy", note=""), r"proxy needs a note"),
         (lambda lv: lv["orange"].update(threshold=None), r"needs a threshold or a persistence"),
         (lambda lv: lv["orange"].update(threshold=70), r"wind\.levels: thresholds must rise"),
@@ -153,11 +156,18 @@ def test_a_euregio_links_regions_that_share_no_border():
     config = load_consultation(DEFAULT_REGIONS_DIR, set(load_regions(DEFAULT_REGIONS_DIR).index))
     events = [_event("NL012", "NL", 2), _event("DE127", "DE", 1)]
     rule = Rule(min_level_one_side="orange", min_level_other_side="yellow")
-    cells = {"NL012": "nl-ncc", "DE127": "de-nw"}
+    cells = {
+        "NL012": ("nl-vr-zuid-limburg",),
+        "DE127": ("de-kreis-euskirchen", "de-nw-lagezentrum"),
+    }
     assert find_triggers(events, linked_pairs([], ()), cells, rule) == []
     (trigger,) = find_triggers(events, linked_pairs([], config.areas), cells, rule)
     assert trigger.areas == ("euregio-meuse-rhine",)
-    assert trigger.crisis_cells == ("de-nw", "nl-ncc")
+    assert trigger.crisis_cells == (
+        "de-kreis-euskirchen",
+        "de-nw-lagezentrum",
+        "nl-vr-zuid-limburg",
+    )
 
 
 def test_area_with_an_unknown_region_is_named(tmp_path):

@@ -51,10 +51,16 @@ class Settings(BaseSettings):
         "default: SQLite at {work_dir}/ledger.sqlite.",
     )
     cap_status: Literal["Actual", "Exercise", "Test"] = Field(
-        "Actual",
-        description="CAP status for real forecasts. Scenario data is never published as Actual.",
+        "Exercise",
+        description="CAP status for real forecasts: Actual only where a deployment sets it (see "
+        "README, CAP status). Scenario data is never published as Actual.",
     )
     cap_sender: str = "crosswarn@example.org"
+    cap_contact: str = Field(
+        "crosswarn operator <operator@example.org>",
+        description="Who receivers contact about a message (CAP <contact>): the deployment's "
+        "operator, never the warning authority.",
+    )
     cap_oid_prefix: str = Field(
         "2.49.0.0.0.0.CROSSWARN",
         description="WMO OID-style prefix of CAP identifiers; set the issuing authority's OID.",

@@ -196,15 +196,17 @@ def with_probability(
     if rule.persistence:  # the series decides: a member counts when it reaches the level then
         members = [
             bool(
-                level_reached(
-                    one.isel(member=[m]), table, name, _lead(one, reference_time)
-                ).sel(valid_time=peak).item()
+                level_reached(one.isel(member=[m]), table, name, _lead(one, reference_time))
+                .sel(valid_time=peak)
+                .item()
             )
             for m in range(one.sizes["member"])
         ]
         return replace(event, probability=round(float(np.mean(members)), 3))
     month = pd.Timestamp(peak).tz_localize("UTC").tz_convert(LOCAL_TIME).month
-    fraction = fraction_at(one.sel(valid_time=[peak]), table.key(rule.threshold_on(month), name))
+    fraction = fraction_at(
+        one.isel(region=0).sel(valid_time=peak), table.key(rule.threshold_on(month), name)
+    )
     reached = area_met(fraction, table.area_of(name))
     return replace(event, probability=round(float(reached.mean("member")), 3))
 

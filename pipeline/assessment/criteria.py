@@ -225,7 +225,7 @@ class HazardCriteria(Frozen):
         assert value is not None
         return to_canonical(value, self.unit)
 
-    def keys(self) -> list[float]:
+    def statistic_keys(self) -> list[float]:
         return [
             self.key(value, name)
             for name, rule in self.levels.items()
@@ -327,7 +327,7 @@ def thresholds_for(
             for authority in criteria.values()
             for table in authority.hazards.values()
             if table.variable == variable and direction in (None, table.direction)
-            for key in table.keys()
+            for key in table.statistic_keys()
         }
     )
 

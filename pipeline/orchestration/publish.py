@@ -42,7 +42,7 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         assessment["events"],
         _publication(source_id, run, assessment, status, settings),
         regions=config.regions,
-        authorities=config.authorities,
+        criteria=config.criteria,
         cells=config.cells,
         nuts3=regions_nuts3(settings.regions_dir),
     )
@@ -66,7 +66,10 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         with settings.ledger() as ledger:
             ledger.enqueue(rendered.deliveries)
             entries = feed_entries(
-                ledger.active_messages(source_id), config.regions, exercise=status != "Actual"
+                ledger.active_messages(source_id),
+                config.regions,
+                criteria=config.criteria,
+                status=status,
             )
         sent = [d["sent"] for d in assessment["decisions"]]
         feed = render_feed(
@@ -96,12 +99,12 @@ def _publication(
         model, attribution = source.model_name, source.attribution
     return Publication(
         sender=settings.cap_sender,
-        oid_prefix=settings.cap_oid_prefix,
         status=status,
         source_id=source_id,
         run=run,
         model=model,
         attribution=attribution,
+        contact=settings.cap_contact,
         webhook_url=settings.webhook_url,
         email=bool(settings.smtp_host),
     )

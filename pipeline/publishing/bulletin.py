@@ -1,18 +1,20 @@
 """The consultation bulletin: one per trigger, an HTML page per language and a PNG map.
 
 The page holds a summary, the map of the affected regions coloured by level, a table of
-regions with times, values, levels and criteria mismatches, and the crisis cells to convene.
-Everything is escaped; output is byte-identical for identical input (no timestamps).
+regions with times (local, like the texts), values, levels and criteria mismatches, and the
+crisis cells to convene. Everything is escaped; output is byte-identical for identical input (no
+timestamps).
 """
 
 from __future__ import annotations
 
 import html
 import io
+from collections.abc import Mapping
 from datetime import datetime
 
-from pipeline.publishing.texts import LEVEL_NAMES, family, trigger_texts
-from pipeline.units import for_display
+from pipeline.assessment.criteria import AuthorityCriteria
+from pipeline.publishing.texts import LEVEL_NAMES, display, local_time_text, trigger_texts
 
 COLOURS = {"none": "#d9d9d9", "yellow": "#ffde00", "orange": "#ff9900", "red": "#e3001b"}
 
@@ -58,26 +60,32 @@ def render_bulletin_html(
     events: list[dict],
     cells: list[dict],
     map_file: str,
-    exercise: bool,
-    authorities: dict[str, str] | None = None,
+    criteria: Mapping[str, AuthorityCriteria],
+    status: str,
+    cancelled: bool = False,
 ) -> str:
-    """One language's bulletin page (``events``: the trigger's region events as dicts)."""
-    texts = _texts(trigger, language, cells=cells, authorities=authorities, exercise=exercise)
+    """One language's bulletin page (``events``: the trigger's region events as dicts; the
+    others as for :func:`pipeline.publishing.texts.trigger_texts`)."""
+    texts = _texts(trigger, language, cells=cells, criteria=criteria, status=status,
+                   cancelled=cancelled)  # fmt: skip
     labels = _LABELS[language]
     colour = dict(zip(LEVEL_NAMES["en"], LEVEL_NAMES[language], strict=True))
-    kind = family(trigger["hazard"])
     e = html.escape
+
+    def when(value: str) -> str:
+        return e(local_time_text(language, datetime.fromisoformat(value)))
+
     rows = []
     for event in sorted(events, key=lambda ev: (ev["country"], ev["region"])):
         level = event.get("published_level", event["peak_level_name"])
-        peak, unit = for_display(kind, event["peak_value"])
+        peak, unit = display(trigger["hazard"], event["peak_value"])
         rows.append(
             "<tr>"
             f"<td>{e(str(regions.loc[event['region'], 'name']))} ({e(event['region'])})</td>"
             f"<td>{e(event['country'])}</td>"
             f'<td style="background:{COLOURS[level]}">{e(colour[level])}</td>'
-            f"<td>{e(event['onset'][:16].replace('T', ' '))}</td>"
-            f"<td>{e(event['expiry'][:16].replace('T', ' '))}</td>"
+            f"<td>{when(event['onset'])}</td>"
+            f"<td>{when(event['expiry'])}</td>"
             f"<td>{peak:.0f} {e(unit)}</td>"
             f"<td>{e('; '.join(event.get('criteria_mismatches', [])))}</td>"
             "</tr>"
@@ -107,23 +115,15 @@ def bulletin_title(
     language: str,
     *,
     cells: list[dict],
-    authorities: dict[str, str] | None = None,
-    exercise: bool,
+    criteria: Mapping[str, AuthorityCriteria],
+    status: str,
+    cancelled: bool = False,
 ) -> str:
     """The bulletin's title (its headline) in ``language``: the crisis cells' mail subject."""
-    texts = _texts(trigger, language, cells=cells, authorities=authorities, exercise=exercise)
+    texts = _texts(trigger, language, cells=cells, criteria=criteria, status=status,
+                   cancelled=cancelled)  # fmt: skip
     return texts["headline"]
 
 
-def _texts(trigger: dict, language: str, *, cells, authorities, exercise: bool) -> dict:
-    return trigger_texts(
-        language,
-        hazard=trigger["hazard"],
-        levels_by_country=trigger["levels_by_country"],
-        start=datetime.fromisoformat(trigger["start"]),
-        end=datetime.fromisoformat(trigger["end"]),
-        cells=[c["name"] for c in cells],
-        mismatches=list(trigger.get("criteria_mismatches", [])),
-        authorities=authorities or {},
-        exercise=exercise,
-    )
+def _texts(trigger: dict, language: str, *, cells: list[dict], **wording) -> dict:
+    return trigger_texts(language, trigger, cells=[c["name"] for c in cells], **wording)

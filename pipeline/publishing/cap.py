@@ -1,49 +1,87 @@
 """CAP 1.2 messages in the MeteoAlarm profile: rendering (pure).
 
 One ``<alert>`` per warning event, one ``<info>`` per language of the region's public plus
-English, MeteoAlarm ``awareness_level`` / ``awareness_type`` parameters, an EMMA_ID geocode, and
-the region as simplified polygons. Every message is validated (:mod:`pipeline.publishing.cap_check`)
-before it is written.
+English, MeteoAlarm ``awareness_level`` / ``awareness_type`` parameters spelled as in MeteoAlarm's
+template (receivers match the strings), an EMMA_ID geocode, and the region as simplified
+polygons. Every message is validated (:mod:`pipeline.publishing.cap_check`) before it is written.
+
+As the national feeds do: times carry the local offset (Europe/Brussels, +01:00 or +02:00),
+``<effective>`` is the time sent, ``<web>`` is the authority's official warnings page and
+``<contact>`` the deployment's operator. A Cancel is an all-clear, for warnings and triggers
+alike: ``responseType`` AllClear, awareness level green, ``expires`` = ``sent`` (DWD's practice;
+KMI-IRM and MeteoAlarm's composer end warnings at green), no onset, and texts that read as
+cancelled -- so that a receiver keying on the level or on ``expires`` rather than on ``msgType``
+shows no warning either.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import shapely
 from lxml import etree
 
-from pipeline.assessment.criteria import AWARENESS_TYPE, LEVELS
+from pipeline.assessment.criteria import AWARENESS_TYPE, LEVELS, AuthorityCriteria
 from pipeline.assessment.events import Event
-from pipeline.ledger.decisions import cap_time
 from pipeline.publishing.texts import (
-    LANGUAGE_TAGS,
     LEVEL_NAMES,
     language_tag,
+    local,
     trigger_texts,
     warning_texts,
 )
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
-SEVERITY = {1: "Moderate", 2: "Severe", 3: "Extreme"}
-AWARENESS_LEVEL = {1: "2; yellow; Moderate", 2: "3; orange; Severe", 3: "4; red; Extreme"}
+#: MeteoAlarm's awareness levels by crosswarn level (0: none, the all-clear of a Cancel).
+AWARENESS_LEVEL = ("1; green; Minor", "2; yellow; Moderate", "3; orange; Severe", "4; red; Extreme")
+SEVERITY = ("Minor", "Moderate", "Severe", "Extreme")
 MAX_POLYGON_VERTICES = 100
 
 
 @dataclass(frozen=True)
 class AlertContext:
-    """What a warning message needs besides the event itself."""
+    """What a message needs besides its subject: who sends it, when, in which status, from
+    which model run, and whom to contact."""
 
     sender: str
-    oid_prefix: str
     status: str  # Actual | Exercise | Test
     sent: datetime
     source_id: str
     model: str
     run: str
-    authority: str
     attribution: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class _State:
+    """What an <info> says about the level and its timing."""
+
+    response: str
+    urgency: str
+    severity: str
+    certainty: str
+    onset: datetime | None
+    expires: datetime
+    awareness_level: str
+
+
+def cap_local_time(value: datetime) -> str:
+    """A time as the national CAP feeds write it: seconds and the local offset
+    (2026-01-15T10:00:00+01:00); a naive time is taken as UTC."""
+    return local(value).isoformat(timespec="seconds")
+
+
+def _local_references(references: str) -> str:
+    """The ledger's references (sender,identifier,sent in UTC) with each sent time written as
+    the referenced message wrote it: in local time."""
+    triples = (reference.split(",") for reference in references.split())
+    return " ".join(
+        f"{sender},{identifier},{cap_local_time(datetime.fromisoformat(sent))}"
+        for sender, identifier, sent in triples
+    )
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
@@ -64,6 +102,37 @@ def certainty(probability: float | None) -> str:
 def _urgency(onset: datetime, sent: datetime) -> str:
     hours = (onset - sent).total_seconds() / 3600
     return "Immediate" if hours <= 0 else "Expected" if hours <= 1 else "Future"
+
+
+def _state(
+    level: int,
+    *,
+    onset: datetime,
+    expires: datetime,
+    certainty: str,
+    sent: datetime,
+    cancelled: bool,
+) -> _State:
+    """The level and timing of an <info>; a Cancel ends now, at green (module docstring)."""
+    if cancelled:
+        return _State(
+            response="AllClear",
+            urgency="Immediate",
+            severity=SEVERITY[0],
+            certainty=certainty,
+            onset=None,
+            expires=sent,
+            awareness_level=AWARENESS_LEVEL[0],
+        )
+    return _State(
+        response="Monitor" if level == 1 else "Prepare",
+        urgency=_urgency(onset, sent),
+        severity=SEVERITY[level],
+        certainty=certainty,
+        onset=onset,
+        expires=expires,
+        awareness_level=AWARENESS_LEVEL[level],
+    )
 
 
 def cap_polygons(geometry, max_vertices: int = MAX_POLYGON_VERTICES) -> list[str]:
@@ -98,7 +167,7 @@ def _alert(
     alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
     _sub(alert, "identifier", message_id)
     _sub(alert, "sender", context.sender)
-    _sub(alert, "sent", cap_time(context.sent))
+    _sub(alert, "sent", cap_local_time(context.sent))
     _sub(alert, "status", context.status)
     _sub(alert, "msgType", msg_type)
     _sub(alert, "source", f"crosswarn {context.source_id} run {context.run}")
@@ -110,21 +179,18 @@ def _alert(
         _sub(alert, "scope", "Public")
     _sub(alert, "note", note)
     if references:
-        _sub(alert, "references", references)
+        _sub(alert, "references", _local_references(references))
     return alert
 
 
 def _info(
     alert: etree._Element,
+    context: AlertContext,
     *,
     language: str,
     texts: dict[str, str],
-    response: str,
-    urgency: str,
-    severity: str,
-    certainty: str,
-    onset: datetime,
-    expires: datetime,
+    state: _State,
+    web: str,
     parameters: dict[str, str],
 ) -> etree._Element:
     """One <info> up to its parameters, in the schema's element order (areas follow)."""
@@ -132,15 +198,19 @@ def _info(
     _sub(info, "language", language)
     _sub(info, "category", "Met")
     _sub(info, "event", texts["event"])
-    _sub(info, "responseType", response)
-    _sub(info, "urgency", urgency)
-    _sub(info, "severity", severity)
-    _sub(info, "certainty", certainty)
-    _sub(info, "onset", cap_time(onset))
-    _sub(info, "expires", cap_time(expires))
-    _sub(info, "senderName", "crosswarn")
+    _sub(info, "responseType", state.response)
+    _sub(info, "urgency", state.urgency)
+    _sub(info, "severity", state.severity)
+    _sub(info, "certainty", state.certainty)
+    _sub(info, "effective", cap_local_time(context.sent))
+    if state.onset is not None:
+        _sub(info, "onset", cap_local_time(state.onset))
+    _sub(info, "expires", cap_local_time(state.expires))
+    _sub(info, "senderName", texts["sender"])
     for key in ("headline", "description", "instruction"):
         _sub(info, key, texts[key])
+    _sub(info, "web", web)
+    _sub(info, "contact", context.contact)
     for name, value in parameters.items():
         parameter = _sub(info, "parameter")
         _sub(parameter, "valueName", name)
@@ -148,10 +218,24 @@ def _info(
     return info
 
 
+def _area(
+    info: etree._Element, description: str, polygons: list[str], geocodes: list[tuple[str, str]]
+) -> None:
+    area = _sub(info, "area")
+    _sub(area, "areaDesc", description)
+    for polygon in polygons:
+        _sub(area, "polygon", polygon)
+    for name, value in geocodes:
+        geocode = _sub(area, "geocode")
+        _sub(geocode, "valueName", name)
+        _sub(geocode, "value", value)
+
+
 def render_cap(
     event: Event,
     context: AlertContext,
     *,
+    criteria: AuthorityCriteria,
     area_name: str,
     geometry,
     languages: tuple[str, ...],
@@ -161,88 +245,72 @@ def render_cap(
     level: int | None = None,
     nuts3: tuple[str, ...] = (),
 ) -> bytes:
-    """The CAP 1.2 XML of one warning event.
+    """The CAP 1.2 XML of one warning event under ``criteria`` (its country's authority).
 
     ``message_id``, ``msg_type`` and ``references`` come from the ledger; ``level`` is the level
-    to publish (the ledger may hold one back until runs agree), by default the event's peak.
+    to publish (the ledger may hold one back until runs agree; for a Cancel, the level
+    cancelled), by default the event's peak.
     """
     level = event.peak_level if level is None else level
-    alert = _alert(
-        context,
-        message_id,
-        msg_type,
-        references,
-        note=context.attribution,
-    )
+    cancelled = msg_type == "Cancel"
+    alert = _alert(context, message_id, msg_type, references, note=context.attribution)
     polygons = cap_polygons(geometry)
-    exercise = context.status != "Actual"
+    geocodes = [("EMMA_ID", event.region), *(("NUTS3", code) for code in nuts3)]
+    state = _state(
+        level, onset=event.onset, expires=event.expiry, certainty=certainty(event.probability),
+        sent=context.sent, cancelled=cancelled,
+    )  # fmt: skip
     for language in dict.fromkeys((*languages, "en")):
         texts = warning_texts(
-            language,
-            hazard=event.hazard,
-            level=level,
-            area=area_name,
-            onset=event.onset,
-            expiry=event.expiry,
-            peak_value=event.peak_value,
-            peak_time=event.peak_time,
-            model=context.model,
-            run=context.run,
-            authority=context.authority,
-            exercise=exercise,
-        )
+            language, event=event, level=level, area=area_name, criteria=criteria,
+            model=context.model, run=context.run, status=context.status, cancelled=cancelled,
+        )  # fmt: skip
         info = _info(
             alert,
+            context,
             language=language_tag(language, event.country),
             texts=texts,
-            response="Monitor" if level == 1 else "Prepare",
-            urgency=_urgency(event.onset, context.sent),
-            severity=SEVERITY[level],
-            certainty=certainty(event.probability),
-            onset=event.onset,
-            expires=event.expiry,
+            state=state,
+            web=criteria.web,
             parameters={
-                "awareness_level": AWARENESS_LEVEL[level],
+                "awareness_level": state.awareness_level,
                 "awareness_type": AWARENESS_TYPE[event.hazard],
             },
         )
-        area = _sub(info, "area")
-        _sub(area, "areaDesc", area_name)
-        for polygon in polygons:
-            _sub(area, "polygon", polygon)
-        geocode = _sub(area, "geocode")
-        _sub(geocode, "valueName", "EMMA_ID")
-        _sub(geocode, "value", event.region)
-        for code in nuts3:
-            geocode = _sub(area, "geocode")
-            _sub(geocode, "valueName", "NUTS3")
-            _sub(geocode, "value", code)
+        _area(info, area_name, polygons, geocodes)
     return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _leading_country(levels_by_country: Mapping[str, str]) -> str:
+    """The country at the trigger's highest level (the first in order among equals)."""
+    return max(sorted(levels_by_country), key=lambda c: LEVELS.index(levels_by_country[c]))
 
 
 def render_trigger_cap(
     trigger: dict,
     context: AlertContext,
     *,
+    criteria: Mapping[str, AuthorityCriteria],
     regions,
     addresses: list[str],
     cell_names: list[str],
-    languages: tuple[str, ...],
+    receivers: tuple[tuple[str, str], ...],
     msg_type: str,
     message_id: str,
     references: str = "",
-    authorities: dict[str, str] | None = None,
 ) -> bytes:
     """A joint-consultation trigger as CAP: scope Restricted, addressed to the crisis cells.
 
     ``trigger`` is the ledger's trigger data (levels as colour names); ``regions`` the region
-    table (names and geometries of the regions it covers).
+    table (names and geometries of the regions it covers); ``receivers`` the (language,
+    country) of each convened cell's public: one <info> per language variant, plus English,
+    each linking the official warnings of its country's authority (English: the country at
+    the highest level).
     """
-    authorities = authorities or {}
-    levels = {c: LEVELS.index(v) for c, v in trigger["levels_by_country"].items()}
-    level = max(levels.values(), default=1) or 1
+    levels_by_country = trigger["levels_by_country"]
+    level = max((LEVELS.index(v) for v in levels_by_country.values()), default=1) or 1
     start = datetime.fromisoformat(trigger["start"])
-    end = datetime.fromisoformat(trigger["end"])
+    cancelled = msg_type == "Cancel"
     alert = _alert(
         context,
         message_id,
@@ -251,43 +319,34 @@ def render_trigger_cap(
         note=f"{context.attribution}. Trigger {trigger['id']}.",
         addresses=addresses,
     )
-    exercise = context.status != "Actual"
-    for language in dict.fromkeys((*languages, "en")):
+    state = _state(
+        level, onset=start, expires=datetime.fromisoformat(trigger["end"]), certainty="Likely",
+        sent=context.sent, cancelled=cancelled,
+    )  # fmt: skip
+    leading = _leading_country(levels_by_country)
+    tags = {language_tag(lang, country): (lang, country) for lang, country in receivers}
+    tags.setdefault(language_tag("en", None), ("en", leading))
+    for tag, (language, country) in tags.items():
         texts = trigger_texts(
-            language,
-            hazard=trigger["hazard"],
-            levels_by_country=trigger["levels_by_country"],
-            start=start,
-            end=end,
-            cells=cell_names,
-            mismatches=list(trigger.get("criteria_mismatches", [])),
-            authorities=authorities,
-            exercise=exercise,
-        )
+            language, trigger, cells=cell_names, criteria=criteria, status=context.status,
+            cancelled=cancelled,
+        )  # fmt: skip
         info = _info(
             alert,
-            language=LANGUAGE_TAGS[language],
+            context,
+            language=tag,
             texts=texts,
-            response="Prepare" if msg_type != "Cancel" else "AllClear",
-            urgency=_urgency(start, context.sent),
-            severity=SEVERITY[level],
-            certainty="Likely",
-            onset=start,
-            expires=end,
+            state=state,
+            web=criteria.get(country, criteria[leading]).web,
             parameters={
-                "awareness_level": AWARENESS_LEVEL[level],
+                "awareness_level": state.awareness_level,
                 "awareness_type": AWARENESS_TYPE[trigger["hazard"]],
                 "crosswarn_trigger": trigger["id"],
             },
         )
         for region_id in sorted(trigger["regions"]):
             region = regions.loc[region_id]
-            area = _sub(info, "area")
             level_name = LEVEL_NAMES[language][LEVELS.index(trigger["regions"][region_id])]
-            _sub(area, "areaDesc", f"{region['name']} ({level_name})")
-            for polygon in cap_polygons(region.geometry)[:1]:
-                _sub(area, "polygon", polygon)
-            geocode = _sub(area, "geocode")
-            _sub(geocode, "valueName", "EMMA_ID")
-            _sub(geocode, "value", region_id)
+            polygons = cap_polygons(region.geometry)[:1]
+            _area(info, f"{region['name']} ({level_name})", polygons, [("EMMA_ID", region_id)])
     return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)

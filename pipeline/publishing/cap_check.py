@@ -10,7 +10,15 @@ from importlib import resources
 from lxml import etree
 
 from pipeline.errors import CapValidationError
-from pipeline.publishing.cap import CAP_NS
+from pipeline.publishing.cap import AWARENESS_LEVEL, CAP_NS
+
+#: MeteoAlarm's awareness types, spelled as in its CAP template: receivers match the exact
+#: string (AT-backbone's converter keys on '5; high-temperature'); there is no 11.
+AWARENESS_TYPES = (
+    "1; Wind", "2; snow-ice", "3; Thunderstorm", "4; Fog", "5; high-temperature",
+    "6; low-temperature", "7; coastalevent", "8; forest-fire", "9; avalanches", "10; Rain",
+    "12; flooding", "13; rain-flood",
+)  # fmt: skip
 
 
 def read_cap(xml: bytes) -> dict:
@@ -40,14 +48,19 @@ def read_cap(xml: bytes) -> dict:
                     for k in (
                         "language",
                         "event",
+                        "responseType",
                         "urgency",
                         "severity",
                         "certainty",
+                        "effective",
                         "onset",
                         "expires",
+                        "senderName",
                         "headline",
                         "description",
                         "instruction",
+                        "web",
+                        "contact",
                     )
                 },
                 "parameters": pairs(info, "parameter"),
@@ -100,9 +113,17 @@ def _profile_problems(document: etree._Element) -> list[str]:
             p.findtext("c:valueName", namespaces=ns): p.findtext("c:value", namespaces=ns)
             for p in info.findall("c:parameter", ns)
         }
-        for required in ("awareness_level", "awareness_type"):
+        for required, spellings in (
+            ("awareness_level", AWARENESS_LEVEL),
+            ("awareness_type", AWARENESS_TYPES),
+        ):
             if required not in params:
                 problems.append(f"info[{language}] lacks parameter {required}")
+            elif params[required] not in spellings:
+                problems.append(
+                    f"info[{language}]: {required} {params[required]!r} is not spelled as in "
+                    "MeteoAlarm's template"
+                )
         onset, expires = (
             info.findtext("c:onset", namespaces=ns),
             info.findtext("c:expires", namespaces=ns),

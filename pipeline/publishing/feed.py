@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from lxml import etree
 
+from pipeline.assessment.criteria import AuthorityCriteria
+from pipeline.assessment.events import event_from_dict
 from pipeline.ledger.records import SentMessage
 from pipeline.publishing.texts import trigger_headline, warning_headline
 
@@ -35,19 +39,30 @@ def render_feed(entries: list[dict], *, feed_id: str, title: str, updated: str) 
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def feed_entries(messages: list[SentMessage], regions, *, exercise: bool) -> list[dict]:
+def feed_entries(
+    messages: list[SentMessage],
+    regions,
+    *,
+    criteria: Mapping[str, AuthorityCriteria],
+    status: str,
+) -> list[dict]:
     """Atom entries for messages in force (the ledger's :meth:`active_messages`), titled with
     their English headline, computed from what was published rather than read back."""
     entries = []
     for message in messages:
         data = message.data
         if message.kind == "warning":
-            area = str(regions.loc[data["region"], "name"])
-            title = warning_headline("en", data["hazard"], message.level, area, exercise=exercise)
+            event = event_from_dict(data)
+            title = warning_headline(
+                "en", event=event, level=message.level, criteria=criteria[event.country],
+                area=str(regions.loc[event.region, "name"]), status=status,
+            )  # fmt: skip
             scope = "Public"
         else:
             countries = data["levels_by_country"]
-            title = trigger_headline("en", data["hazard"], countries, exercise=exercise)
+            title = trigger_headline(
+                "en", data["hazard"], countries, criteria=criteria, status=status
+            )
             scope = "Restricted"
         entries.append(
             {

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import geopandas as gpd
 
+from pipeline.assessment.criteria import LEVELS, AuthorityCriteria
 from pipeline.assessment.events import event_from_dict
 from pipeline.geo.regions import CrisisCell
 from pipeline.ledger.records import Delivery
@@ -22,12 +23,12 @@ class Publication:
     """Who publishes, and what the run's messages say about where their data comes from."""
 
     sender: str
-    oid_prefix: str
     status: str  # CAP status: Actual | Exercise | Test
     source_id: str
     run: str
     model: str
     attribution: str
+    contact: str  # the deployment's operator, for follow-up (CAP <contact>)
     webhook_url: str | None = None
     email: bool = False
 
@@ -46,45 +47,47 @@ def render_decisions(
     publication: Publication,
     *,
     regions: gpd.GeoDataFrame,
-    authorities: dict[str, str],
+    criteria: dict[str, AuthorityCriteria],
     cells: dict[str, CrisisCell],
     nuts3: dict[str, list[str]],
 ) -> Rendered:
     """Render and validate the messages of ``decisions`` (the ledger's, as dicts);
-    ``events``: the run's events as dicts (for the bulletins' tables)."""
+    ``events``: the run's events as dicts (for the bulletins' tables); ``criteria``: every
+    authority's, by country (each message names the authority it is computed under, and links
+    its official warnings)."""
     rendered = Rendered()
     events_by_region = {(e["hazard"], e["region"]): e for e in events}
     for decision in decisions:
         if decision["kind"] == "warning":
-            _render_warning(rendered, decision, publication, regions, authorities, nuts3)
+            _render_warning(rendered, decision, publication, regions, criteria, nuts3)
         else:
             _render_trigger(
-                rendered, decision, publication, regions, authorities, cells, events_by_region
+                rendered, decision, publication, regions, criteria, cells, events_by_region
             )
     return rendered
 
 
-def _context(decision: dict, publication: Publication, authority: str) -> AlertContext:
+def _context(decision: dict, publication: Publication) -> AlertContext:
     return AlertContext(
         sender=publication.sender,
-        oid_prefix=publication.oid_prefix,
         status=publication.status,
         sent=datetime.fromisoformat(decision["sent"]),
         source_id=publication.source_id,
         model=publication.model,
         run=publication.run,
-        authority=authority,
         attribution=publication.attribution,
+        contact=publication.contact,
     )
 
 
-def _render_warning(rendered, decision, publication, regions, authorities, nuts3) -> None:
+def _render_warning(rendered, decision, publication, regions, criteria, nuts3) -> None:
     name = f"{decision['identifier']}.xml"
     event = event_from_dict(decision["data"])
     region = regions.loc[event.region]
     xml = render_cap(
         event,
-        _context(decision, publication, authorities[event.country]),
+        _context(decision, publication),
+        criteria=criteria[event.country],
         area_name=region["name"],
         geometry=region.geometry,
         languages=tuple(region["languages"]),
@@ -101,23 +104,24 @@ def _render_warning(rendered, decision, publication, regions, authorities, nuts3
 
 
 def _render_trigger(
-    rendered, decision, publication, regions, authorities, cells, events_by_region
+    rendered, decision, publication, regions, criteria, cells, events_by_region
 ) -> None:
     name = f"{decision['identifier']}.xml"
-    trigger = decision["data"]
+    trigger = _named_levels(decision["data"])
+    cancelled = decision["msg_type"] == "Cancel"
     convened = [cells[c] for c in _trigger_cells(trigger, regions)]
     languages = tuple(dict.fromkeys(lang for c in convened for lang in c.languages))
     xml = render_trigger_cap(
         trigger,
-        _context(decision, publication, "crosswarn"),
+        _context(decision, publication),
+        criteria=criteria,
         regions=regions,
         addresses=[c.address for c in convened],
         cell_names=[c.name for c in convened],
-        languages=languages,
+        receivers=tuple((lang, c.country) for c in convened for lang in c.languages),
         msg_type=decision["msg_type"],
         message_id=decision["identifier"],
         references=decision["references"],
-        authorities=authorities,
     )
     validate_cap(xml, name=name)
     rendered.files[name] = xml
@@ -125,14 +129,12 @@ def _render_trigger(
     rendered.files[map_name] = render_map_png(
         regions, dict(trigger["regions"]), f"{trigger['hazard']}: {trigger['id']}"
     )
-    exercise = publication.status != "Actual"
     cell_list = [{"name": c.name, "address": c.address} for c in convened]
+    wording = {"criteria": criteria, "status": publication.status, "cancelled": cancelled}
     pages, titles = {}, {}
     for language in dict.fromkeys((*languages, "en")):
         pages[language] = page = f"{decision['identifier']}-{language}.html"
-        titles[language] = bulletin_title(
-            trigger, language, cells=cell_list, authorities=authorities, exercise=exercise
-        )
+        titles[language] = bulletin_title(trigger, language, cells=cell_list, **wording)
         rendered.files[page] = render_bulletin_html(
             trigger,
             language,
@@ -144,8 +146,7 @@ def _render_trigger(
             ],
             cells=cell_list,
             map_file=map_name,
-            exercise=exercise,
-            authorities=authorities,
+            **wording,
         ).encode()
     if publication.email:
         for cell in convened:
@@ -158,10 +159,23 @@ def _render_trigger(
         rendered.deliveries.append(_delivery(decision, "webhook", publication.webhook_url, [name]))
 
 
+def _named_levels(trigger: dict) -> dict:
+    """The trigger with its levels as colour names: the ledger's data of a trigger it cancels
+    holds them as numbers (as its state does), that of an Alert or Update as names."""
+
+    def named(levels: dict) -> dict[str, str]:
+        return {k: LEVELS[v] if isinstance(v, int) else v for k, v in levels.items()}
+
+    return trigger | {
+        "regions": named(trigger["regions"]),
+        "levels_by_country": named(trigger["levels_by_country"]),
+    }
+
+
 def _trigger_cells(trigger: dict, regions: gpd.GeoDataFrame) -> list[str]:
     if "crisis_cells" in trigger:
         return list(trigger["crisis_cells"])
-    return sorted({regions.loc[r, "crisis_cell"] for r in trigger["regions"]})
+    return sorted({c for r in trigger["regions"] for c in regions.loc[r, "crisis_cells"]})
 
 
 def _delivery(

@@ -1,14 +1,38 @@
 """Words for people, per language: event names, headlines, descriptions and instructions.
 
-Times in texts are UTC and say so; receivers' systems localise the CAP ``onset``/``expires``.
+Receivers often show a headline alone, and crisis cells must never act on crosswarn as if an
+authority had spoken. So every text:
+
+- says it is crosswarn guidance computed under an authority's criteria, not that authority's
+  warning (headline, description and sender name), and links the authority's official warnings;
+- states values as the services do: the level's band from the criteria ("gusts of 65–85 km/h",
+  from the level's threshold to the next level's), "locally up to" a peak beyond the band (reached
+  in part of the region only), the accumulation period of rain; a threshold crosswarn chose
+  itself, where the authority published none, is called a crosswarn proxy;
+- uses the authority's own words where it has them: its criteria's event word for the level,
+  else DWD's event words for German regions and Météo-France's "vigilance orange vent violent"
+  for French départements;
+- gives local times (CET/CEST), as the national feeds and the public read them;
+- reads as cancelled in every language when a message is withdrawn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from pipeline.units import for_display
+from pipeline.assessment.criteria import (
+    HAZARDS,
+    LEVELS,
+    LOCAL_TIME,
+    AuthorityCriteria,
+    HazardCriteria,
+)
+from pipeline.assessment.events import Event
+from pipeline.ledger.decisions import utc
+from pipeline.publishing import phrases
+from pipeline.publishing.instructions import instruction
+from pipeline.units import for_display, to_canonical
 
 LANGUAGE_TAGS = {"nl": "nl-BE", "fr": "fr-BE", "de": "de-DE", "en": "en-GB", "lb": "lb-LU"}
 COUNTRY_LANGUAGE_TAGS = {
@@ -22,13 +46,6 @@ COUNTRY_LANGUAGE_TAGS = {
     ("de", "DE"): "de-DE",
 }
 
-COLOURS = {
-    "nl": ("", "Gele", "Oranje", "Rode"),
-    "fr": ("", "jaune", "orange", "rouge"),
-    "de": ("", "Gelbe", "Orange", "Rote"),
-    "en": ("", "Yellow", "Orange", "Red"),
-}
-
 LEVEL_NAMES = {
     "nl": ("", "geel", "oranje", "rood"),
     "fr": ("", "jaune", "orange", "rouge"),
@@ -37,179 +54,29 @@ LEVEL_NAMES = {
 }
 
 
-def family(hazard: str) -> str:
-    """wind, rain, heat or cold: hazards that share words."""
-    return hazard.split("_")[0]
-
-
-EVENTS = {
-    "wind": {"nl": "Zware windstoten", "fr": "Rafales de vent violentes", "de": "Sturmböen",
-             "en": "Severe wind gusts"},
-    "rain": {"nl": "Hevige neerslag", "fr": "Fortes pluies", "de": "Starkregen",
-             "en": "Heavy rain"},
-    "persistent_rain": {"nl": "Langdurige neerslag", "fr": "Pluies persistantes",
-                        "de": "Dauerregen", "en": "Persistent rain"},
-    "heat": {"nl": "Hitte", "fr": "Fortes chaleurs", "de": "Hitze", "en": "Extreme heat"},
-    "cold": {"nl": "Strenge koude", "fr": "Grand froid", "de": "Strenger Frost",
-             "en": "Severe cold"},
-}  # fmt: skip
-
-_HEADLINE = {
-    "nl": "{colour} waarschuwing voor {noun}: {area}",
-    "fr": "Avertissement {colour} pour {noun} : {area}",
-    "de": "{colour} Warnung vor {noun}: {area}",
-    "en": "{colour} warning for {noun}: {area}",
-}
-
-_NOUNS = {
-    "wind": {"nl": "zware windstoten", "fr": "rafales de vent violentes", "de": "Sturmböen",
-             "en": "severe wind gusts"},
-    "rain": {"nl": "hevige neerslag", "fr": "fortes pluies", "de": "Starkregen",
-             "en": "heavy rain"},
-    "persistent_rain": {"nl": "langdurige neerslag", "fr": "pluies persistantes",
-                        "de": "Dauerregen", "en": "persistent rain"},
-    "heat": {"nl": "hitte", "fr": "fortes chaleurs", "de": "Hitze", "en": "extreme heat"},
-    "cold": {"nl": "strenge koude", "fr": "grand froid", "de": "strengem Frost",
-             "en": "severe cold"},
-}  # fmt: skip
-
-#: What is expected, as a clause each description sentence can hold.
-_EXPECTED = {
-    "wind": {"nl": "windstoten tot {value:.0f} km/u", "fr": "des rafales jusqu'à {value:.0f} km/h sont attendues",
-             "de": "Böen bis {value:.0f} km/h", "en": "gusts up to {value:.0f} km/h"},
-    "rain": {"nl": "neerslaghoeveelheden tot {value:.0f} mm in {hours} uur",
-             "fr": "des cumuls de pluie jusqu'à {value:.0f} mm en {hours} h sont attendus",
-             "de": "bis zu {value:.0f} l/m² Niederschlag in {hours} Stunden",
-             "en": "rainfall of up to {value:.0f} mm in {hours} hours"},
-    "heat": {"nl": "temperaturen tot {value:.0f} °C", "fr": "des températures jusqu'à {value:.0f} °C sont attendues",
-             "de": "Temperaturen bis {value:.0f} °C", "en": "temperatures up to {value:.0f} °C"},
-    "cold": {"nl": "temperaturen tot {value:.0f} °C", "fr": "des températures descendant jusqu'à {value:.0f} °C sont attendues",
-             "de": "Tiefstwerte bis {value:.0f} °C", "en": "temperatures down to {value:.0f} °C"},
-}  # fmt: skip
-
-_DESCRIPTION = {
-    "nl": (
-        "Van {onset} tot {expiry} UTC worden in {area} {expected} verwacht. "
-        "Het hoogste niveau ({colour_lower}) wordt rond {peak_time} UTC bereikt. "
-        "Berekend uit het model {model} (run {run}) met de criteria van {authority}."
-    ),
-    "fr": (
-        "De {onset} à {expiry} UTC, {expected} sur {area}. Le niveau le plus élevé "
-        "({colour_lower}) est atteint vers {peak_time} UTC. "
-        "Calculé à partir du modèle {model} (run {run}) selon les critères de {authority}."
-    ),
-    "de": (
-        "Von {onset} bis {expiry} UTC werden in {area} {expected} erwartet. "
-        "Die höchste Stufe ({colour_lower}) wird gegen {peak_time} UTC erreicht. "
-        "Berechnet aus dem Modell {model} (Lauf {run}) nach den Kriterien von {authority}."
-    ),
-    "en": (
-        "From {onset} to {expiry} UTC, {expected} are expected in {area}. "
-        "The highest level ({colour_lower}) is reached around {peak_time} UTC. "
-        "Computed from the {model} model (run {run}) with {authority} criteria."
-    ),
-}
-
-_INSTRUCTION = {
-    "wind": {
-        1: {
-            "nl": "Let op losliggende voorwerpen en vallende takken. Houd rekening met hinder in het verkeer.",
-            "fr": "Attention aux objets non fixés et aux chutes de branches. Prévoyez des perturbations de la circulation.",
-            "de": "Achten Sie auf herumfliegende Gegenstände und herabstürzende Äste. Rechnen Sie mit Verkehrsbehinderungen.",
-            "en": "Watch out for loose objects and falling branches. Expect some disruption to traffic.",
-        },
-        2: {
-            "nl": "Zet losse voorwerpen vast en vermijd bossen en parken. Stel verplaatsingen zo mogelijk uit.",
-            "fr": "Fixez les objets susceptibles d'être emportés et évitez les bois et les parcs. Reportez vos déplacements si possible.",
-            "de": "Sichern Sie lose Gegenstände und meiden Sie Wälder und Parks. Verschieben Sie Fahrten nach Möglichkeit.",
-            "en": "Secure loose objects and avoid woods and parks. Postpone travel if you can.",
-        },
-        3: {
-            "nl": "Blijf binnen, weg van ramen. Ga niet de weg op. Volg de instructies van de hulpdiensten.",
-            "fr": "Restez à l'intérieur, loin des fenêtres. Ne prenez pas la route. Suivez les consignes des autorités.",
-            "de": "Bleiben Sie im Haus und halten Sie sich von Fenstern fern. Vermeiden Sie Fahrten. Folgen Sie den Anweisungen der Behörden.",
-            "en": "Stay indoors, away from windows. Do not travel. Follow the instructions of the emergency services.",
-        },
-    },
-    "rain": {
-        1: {
-            "nl": "Houd rekening met plassen en wateroverlast op wegen en in tunnels.",
-            "fr": "Attendez-vous à des flaques et à des inondations locales sur les routes et dans les tunnels.",
-            "de": "Rechnen Sie mit Überflutungen von Straßen und Unterführungen.",
-            "en": "Expect standing water and local flooding on roads and in underpasses.",
-        },
-        2: {
-            "nl": "Vermijd ondergelopen wegen en kelders. Breng waardevolle spullen naar een hogere verdieping.",
-            "fr": "Évitez les routes inondées et les sous-sols. Mettez vos biens de valeur en hauteur.",
-            "de": "Meiden Sie überflutete Straßen und Keller. Bringen Sie Wertgegenstände in höhere Stockwerke.",
-            "en": "Avoid flooded roads and basements. Move valuables to a higher floor.",
-        },
-        3: {
-            "nl": "Ga niet de weg op en blijf uit de buurt van beken en rivieren. Volg de instructies van de hulpdiensten.",
-            "fr": "Ne prenez pas la route et éloignez-vous des cours d'eau. Suivez les consignes des autorités.",
-            "de": "Vermeiden Sie Fahrten und halten Sie sich von Bächen und Flüssen fern. Folgen Sie den Anweisungen der Behörden.",
-            "en": "Do not travel and keep away from streams and rivers. Follow the instructions of the emergency services.",
-        },
-    },
-    "heat": {
-        1: {
-            "nl": "Drink voldoende water en vermijd inspanning tijdens de warmste uren.",
-            "fr": "Buvez suffisamment d'eau et évitez les efforts aux heures les plus chaudes.",
-            "de": "Trinken Sie ausreichend Wasser und vermeiden Sie Anstrengung in den heißesten Stunden.",
-            "en": "Drink enough water and avoid exertion in the hottest hours.",
-        },
-        2: {
-            "nl": "Let op kwetsbare mensen: ouderen, zieken en jonge kinderen. Houd woningen koel.",
-            "fr": "Veillez sur les personnes fragiles : personnes âgées, malades et jeunes enfants. Gardez les logements frais.",
-            "de": "Achten Sie auf gefährdete Menschen: Ältere, Kranke und Kleinkinder. Halten Sie Wohnungen kühl.",
-            "en": "Look after vulnerable people: the elderly, the sick and young children. Keep homes cool.",
-        },
-        3: {
-            "nl": "Blijf binnen op een koele plek en volg de instructies van de overheid.",
-            "fr": "Restez au frais à l'intérieur et suivez les consignes des autorités.",
-            "de": "Bleiben Sie an einem kühlen Ort im Haus und folgen Sie den Anweisungen der Behörden.",
-            "en": "Stay indoors somewhere cool and follow the instructions of the authorities.",
-        },
-    },
-    "cold": {
-        1: {
-            "nl": "Kleed je warm aan en let op gladheid.",
-            "fr": "Habillez-vous chaudement et faites attention au verglas.",
-            "de": "Kleiden Sie sich warm und achten Sie auf Glätte.",
-            "en": "Dress warmly and watch out for icy surfaces.",
-        },
-        2: {
-            "nl": "Beperk je verblijf buiten, bescherm leidingen tegen bevriezing en let op kwetsbare mensen.",
-            "fr": "Limitez le temps passé dehors, protégez les canalisations du gel et veillez sur les personnes fragiles.",
-            "de": "Bleiben Sie möglichst wenig im Freien, schützen Sie Leitungen vor Frost und achten Sie auf gefährdete Menschen.",
-            "en": "Limit time outdoors, protect pipes from freezing and look after vulnerable people.",
-        },
-        3: {
-            "nl": "Blijf binnen en volg de instructies van de overheid.",
-            "fr": "Restez à l'intérieur et suivez les consignes des autorités.",
-            "de": "Bleiben Sie im Haus und folgen Sie den Anweisungen der Behörden.",
-            "en": "Stay indoors and follow the instructions of the authorities.",
-        },
-    },
-}
-
-_EXERCISE_NOTE = {
-    "nl": "OEFENING — geen echte waarschuwing. ",
-    "fr": "EXERCICE — pas un avertissement réel. ",
-    "de": "ÜBUNG — keine echte Warnung. ",
-    "en": "EXERCISE — not a real warning. ",
-}
-
-
-def language_tag(language: str, country: str) -> str:
+def language_tag(language: str, country: str | None) -> str:
+    """The language variant a receiver in ``country`` reads (nl-NL, fr-LU, ...)."""
     return COUNTRY_LANGUAGE_TAGS.get((language, country), LANGUAGE_TAGS[language])
 
 
-def _hhmm(when: datetime) -> str:
-    return f"{when:%d-%m-%Y %H:%M}"
+def local(value: datetime) -> datetime:
+    """``value`` in the local time of every area in scope (a naive time is UTC)."""
+    return utc(value).astimezone(LOCAL_TIME)
+
+
+def local_time_text(language: str, value: datetime) -> str:
+    """A time as people in the areas read it: local, naming winter or summer time."""
+    moment = local(value)
+    return phrases.TIME[language].format(t=moment, zone=phrases.ZONE[language][bool(moment.dst())])
+
+
+def family(hazard: str) -> str:
+    """wind, thunderstorm, rain, heat or cold: hazards that share words."""
+    return hazard.split("_")[0]
 
 
 def _window_hours(hazard: str) -> int:
+    """The accumulation period of rain; thunderstorm criteria read 1 h rain."""
     return int(hazard.split("_")[1].rstrip("h")) if "_" in hazard else 1
 
 
@@ -219,174 +86,347 @@ def _named(hazard: str) -> str:
     return "persistent_rain" if kind == "rain" and _window_hours(hazard) >= 12 else kind
 
 
-def warning_headline(language: str, hazard: str, level: int, area: str, *, exercise: bool) -> str:
-    prefix = _EXERCISE_NOTE[language] if exercise else ""
-    colour = COLOURS[language][level]
-    return prefix + _HEADLINE[language].format(
-        colour=colour, noun=_NOUNS[_named(hazard)][language], area=area
-    )
+def display(hazard: str, value: float) -> tuple[float, str]:
+    """A canonical value of ``hazard`` as people read it, (number, unit): thunderstorm
+    criteria read the 1 h rain."""
+    kind = family(hazard)
+    return for_display("rain" if kind == "thunderstorm" else kind, value)
 
 
-def trigger_headline(
-    language: str, hazard: str, countries: Iterable[str], *, exercise: bool
+def _whole(value: float) -> int:
+    """A displayed value rounded as it is printed (so that comparisons match the text)."""
+    return int(f"{value:.0f}")
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _status_note(language: str, status: str) -> str:
+    return phrases.STATUS_NOTE.get(status, {}).get(language, "")
+
+
+def _colours(language: str, level: int) -> dict[str, str]:
+    colour = LEVEL_NAMES[language][level]
+    return {"colour": colour, "Colour": colour.capitalize()}
+
+
+def _names(language: str, names: Iterable[str], *, compound: bool = False) -> str:
+    """Authorities listed ("DWD and KMI-IRM"); ``compound``: as the first part of a Dutch or
+    German compound ("DWD- und KMI-IRM" before "-Kriterien")."""
+    names = list(names)
+    if compound and language in ("nl", "de"):
+        names = [f"{name}-" for name in names[:-1]] + names[-1:]
+    *first, last = names
+    return f"{', '.join(first)} {phrases.AND[language]} {last}" if first else last
+
+
+def _guidance(language: str, authorities: list[AuthorityCriteria]) -> dict[str, str]:
+    """The statements that this is crosswarn guidance and not an authority's warning: the
+    headline's, the description's (with the official warnings' pages), and the sender name."""
+    words = phrases.SENTENCES[language]
+    names = [a.authority for a in authorities]
+    criteria = _names(language, names, compound=True)
+    if len(names) == 1:
+        not_official = words["not_one"].format(authority=names[0])
+    else:
+        not_official = words["not_any"]
+    links = "; ".join(f"{a.authority} {a.web}" for a in authorities)
+    return {
+        "headline": words["statement_short"].format(criteria=criteria, not_official=not_official),
+        "statement": words["statement"].format(criteria=criteria, not_official=not_official),
+        "links": words["links"].format(links=links),
+        "sender": words["sender"].format(criteria=criteria),
+    }
+
+
+# --- warnings -----------------------------------------------------------------------------------
+
+
+def _hazard_noun(language: str, event: Event, level: int, table: HazardCriteria | None) -> str:
+    """What the hazard is called mid-sentence: the own authority's word for the level when its
+    criteria give one, else DWD's for German regions, Météo-France's phenomenon for French
+    départements, else crosswarn's."""
+    rule = table.levels.get(LEVELS[level]) if table is not None else None
+    if rule is not None and language in rule.event:
+        return rule.event[language]
+    named = _named(event.hazard)
+    if (language, event.country) == ("de", "DE") and level in phrases.DWD.get(named, {}):
+        word = phrases.DWD[named][level]
+        stronger = phrases.DWD_STRONGER_GUSTS.get(level) if named == "wind" else None
+        if stronger and _whole(display(event.hazard, event.peak_value)[0]) >= stronger[0]:
+            word = stronger[1]
+        return word
+    if (language, event.country) == ("fr", "FR"):
+        return phrases.VIGILANCE[named]
+    return phrases.NOUNS[named][language]
+
+
+def _level_band(table: HazardCriteria, level: int, month: int) -> tuple[float, float | None] | None:
+    """The values of ``level`` as the authority states them (canonical unit): from its threshold
+    (that ``month``'s) to the next level's, open (None) above the top one; None when the level
+    has no single threshold (persistence rules)."""
+    rule = table.levels.get(LEVELS[level])
+    if rule is None or rule.threshold is None:
+        return None
+    higher = [
+        table.levels[name]
+        for name in LEVELS[level + 1 :]
+        if name in table.levels and table.levels[name].threshold is not None
+    ]
+    low = to_canonical(rule.threshold_on(month), table.unit)
+    high = to_canonical(higher[0].threshold_on(month), table.unit) if higher else None
+    return low, high
+
+
+def _amount(
+    language: str, hazard: str, band: tuple[float, float | None] | None, peak: float
+) -> tuple[str, str]:
+    """The amount a warning states and the peak beyond it: ("of 65–85 km/h", ", locally up to
+    110 km/h"). Beyond a closed band the peak is local: the level's area rule holds only up to
+    the band; above an open band the peak is simply how far it goes."""
+    direction = HAZARDS[hazard].direction
+    shown, unit = display(hazard, peak)
+    values = {"peak": _whole(shown), "unit": phrases.UNITS.get(language, {}).get(unit, unit)}
+    words, beyond = phrases.AMOUNT[language], phrases.BEYOND[language]
+    if band is None:
+        return words["up_to" if direction == "above" else "down_to"].format(**values), ""
+    low = _whole(display(hazard, band[0])[0])
+    high = None if band[1] is None else _whole(display(hazard, band[1])[0])
+    edge = low if high is None else high
+    further = values["peak"] > edge if direction == "above" else values["peak"] < edge
+    if high is None:
+        amount = words[direction].format(low=low, **values)
+        return amount, beyond[direction].format(**values) if further else ""
+    span = phrases.RANGE[language][min(low, high) < 0].format(low=low, high=high)
+    amount = words["band"].format(range=span, **values)
+    return amount, beyond[f"locally_{direction}"].format(**values) if further else ""
+
+
+def _duration(language: str, hazard: str) -> str:
+    hours = _window_hours(hazard)
+    return f"{hours} {phrases.HOURS[language][hours != 1]}"
+
+
+def warning_headline(
+    language: str,
+    *,
+    event: Event,
+    level: int,
+    area: str,
+    criteria: AuthorityCriteria,
+    status: str,
+    cancelled: bool = False,
 ) -> str:
-    prefix = _EXERCISE_NOTE[language] if exercise else ""
-    noun = _TRIGGER_NOUNS[_named(hazard)][language]
-    return prefix + _TRIGGER[language]["headline"].format(
-        noun=noun, countries="-".join(sorted(countries))
+    """The headline: what kind of message it is (exercise, cancelled), that it is crosswarn
+    guidance, then level, hazard and area."""
+    words = phrases.SENTENCES[language]
+    noun = _hazard_noun(language, event, level, criteria.hazards.get(event.hazard))
+    statement = _guidance(language, [criteria])["headline"]
+    if cancelled:
+        body = words["cancelled_body"].format(Noun=_upper_first(noun), area=area)
+        return f"{_status_note(language, status)}{words['cancelled_mark']}{statement} — {body}"
+    colours = _colours(language, level)
+    if (language, event.country) == ("fr", "FR"):
+        body = words["vigilance_body"].format(noun=noun, area=area, **colours)
+    else:
+        level_words = words["level"].format(**colours)
+        body = words["body"].format(level=level_words, noun=noun, area=area)
+    return f"{_status_note(language, status)}{_upper_first(statement)} — {body}"
+
+
+def _forecast(
+    language: str, event: Event, level: int, area: str, table: HazardCriteria | None
+) -> str:
+    """The sentence saying what is expected, when, where and how much."""
+    band = None
+    if table is not None:
+        band = _level_band(table, level, local(event.peak_time).month)
+    amount, beyond = _amount(language, event.hazard, band, event.peak_value)
+    quantity = phrases.QUANTITY[family(event.hazard)][language].format(
+        amount=amount, duration=_duration(language, event.hazard)
     )
+    return phrases.SENTENCES[language]["forecast"].format(
+        onset=local_time_text(language, event.onset),
+        expiry=local_time_text(language, event.expiry),
+        area=area,
+        quantity=quantity,
+        beyond=beyond,
+    )
+
+
+def _caveats(language: str, event: Event, level: int, criteria: AuthorityCriteria) -> list[str]:
+    """A crosswarn proxy threshold, and a level only the authority decides, said as such."""
+    words = phrases.SENTENCES[language]
+    table = criteria.hazards.get(event.hazard)
+    rule = table.levels.get(LEVELS[level]) if table is not None else None
+    caveats = []
+    if rule is not None and rule.basis == "proxy":
+        caveats.append(
+            words["proxy"].format(authority=criteria.authority, **_colours(language, level))
+        )
+    if event.consultation_level:
+        colours = _colours(language, event.consultation_level)
+        caveats.append(words["consultation"].format(authority=criteria.authority, **colours))
+    return caveats
 
 
 def warning_texts(
     language: str,
     *,
-    hazard: str,
+    event: Event,
     level: int,
     area: str,
-    onset: datetime,
-    expiry: datetime,
-    peak_value: float,
-    peak_time: datetime,
+    criteria: AuthorityCriteria,
     model: str,
     run: str,
-    authority: str,
-    exercise: bool,
+    status: str,
+    cancelled: bool = False,
 ) -> dict[str, str]:
-    """event, headline, description and instruction for one warning in ``language``.
-
-    ``peak_value`` is in the hazard variable's canonical unit (m/s, mm, °C).
-    """
-    kind = family(hazard)
-    hours = _window_hours(hazard) if kind == "rain" else 0
-    value, _ = for_display(kind, peak_value)
+    """event, headline, description, instruction and sender name of one warning in
+    ``language``; ``criteria``: the own authority's, ``level``: the published level (the
+    cancelled one, for a Cancel)."""
+    words = phrases.SENTENCES[language]
+    table = criteria.hazards.get(event.hazard)
+    noun = _hazard_noun(language, event, level, table)
+    guidance = _guidance(language, [criteria])
+    headline = warning_headline(
+        language, event=event, level=level, area=area, criteria=criteria, status=status,
+        cancelled=cancelled,
+    )  # fmt: skip
+    if cancelled:
+        sentences = [
+            words["cancelled"].format(
+                noun=noun,
+                area=area,
+                onset=local_time_text(language, event.onset),
+                expiry=local_time_text(language, event.expiry),
+            ),
+            guidance["statement"],
+        ]
+        advice = words["no_action"].format(authorities=criteria.authority)
+    else:
+        sentences = [
+            guidance["statement"],
+            _forecast(language, event, level, area, table),
+            words["peak"].format(peak=local_time_text(language, event.peak_time)),
+            words["model"].format(model=model, run=run),
+            *_caveats(language, event, level, criteria),
+        ]
+        advice = instruction(family(event.hazard), level, language, region=event.region)
     return {
-        "event": EVENTS[_named(hazard)][language],
-        "headline": warning_headline(language, hazard, level, area, exercise=exercise),
-        "description": _DESCRIPTION[language].format(
-            onset=_hhmm(onset),
-            expiry=_hhmm(expiry),
-            expected=_EXPECTED[kind][language].format(value=value, hours=hours),
-            area=area,
-            colour_lower=LEVEL_NAMES[language][level],
-            peak_time=_hhmm(peak_time),
-            model=model,
-            run=run,
-            authority=authority,
-        ),
-        "instruction": _INSTRUCTION[kind][level][language],
+        "event": _upper_first(noun),
+        "headline": headline,
+        "description": " ".join([*sentences, guidance["links"]]),
+        "instruction": advice,
+        "sender": guidance["sender"],
     }
 
 
-_TRIGGER = {
-    "nl": {
-        "event": "Gezamenlijk grensoverschrijdend overleg",
-        "headline": "Gezamenlijk overleg gevraagd: {noun} ({countries})",
-        "description": (
-            "Van {start} tot {end} UTC treffen {noun} gebieden aan beide kanten van de grens. "
-            "Niveaus per land volgens de eigen criteria: {levels}. Verschillen tussen criteria: "
-            "{mismatches}."
-        ),
-        "instruction": "Crisiscellen {cells}: beleg een gezamenlijk overleg en stem de communicatie af.",
-        "none": "geen",
-    },
-    "fr": {
-        "event": "Concertation transfrontalière conjointe",
-        "headline": "Concertation conjointe demandée : {noun} ({countries})",
-        "description": (
-            "De {start} à {end} UTC, des {noun} touchent des zones des deux côtés de la "
-            "frontière. Niveaux par pays selon leurs propres critères : {levels}. Écarts entre "
-            "critères : {mismatches}."
-        ),
-        "instruction": "Cellules de crise {cells} : organisez une concertation conjointe et coordonnez la communication.",
-        "none": "aucun",
-    },
-    "de": {
-        "event": "Gemeinsame grenzüberschreitende Beratung",
-        "headline": "Gemeinsame Beratung angefragt: {noun} ({countries})",
-        "description": (
-            "Von {start} bis {end} UTC betreffen {noun} Gebiete auf beiden Seiten der Grenze. "
-            "Stufen je Land nach eigenen Kriterien: {levels}. Abweichungen zwischen den "
-            "Kriterien: {mismatches}."
-        ),
-        "instruction": "Krisenstäbe {cells}: Berufen Sie eine gemeinsame Beratung ein und stimmen Sie die Kommunikation ab.",
-        "none": "keine",
-    },
-    "en": {
-        "event": "Joint cross-border consultation",
-        "headline": "Joint consultation requested: {noun} ({countries})",
-        "description": (
-            "From {start} to {end} UTC, {noun} affect areas on both sides of the border. Levels "
-            "per country under its own criteria: {levels}. Differences between criteria: "
-            "{mismatches}."
-        ),
-        "instruction": "Crisis cells {cells}: convene a joint consultation and align your communication.",
-        "none": "none",
-    },
-}
-
-#: Plural nouns for the trigger texts ("des ... touchent", "... betreffen").
-_TRIGGER_NOUNS = {
-    "wind": {"nl": "zware windstoten", "fr": "rafales violentes", "de": "Sturmböen",
-             "en": "severe wind gusts"},
-    "rain": {"nl": "hevige buien", "fr": "pluies intenses", "de": "Starkregenfälle",
-             "en": "heavy downpours"},
-    "persistent_rain": {"nl": "langdurige regens", "fr": "pluies persistantes",
-                        "de": "Dauerregenfälle", "en": "persistent rains"},
-    "heat": {"nl": "hittegolven", "fr": "fortes chaleurs", "de": "Hitzewellen",
-             "en": "heatwaves"},
-    "cold": {"nl": "koudegolven", "fr": "vagues de froid", "de": "Kältewellen",
-             "en": "cold waves"},
-}  # fmt: skip
+# --- consultation triggers ----------------------------------------------------------------------
 
 
-_MISMATCH = {
-    "nl": "{region}: {own} volgens {own_authority}, {other} volgens {other_authority}",
-    "fr": "{region} : {own} selon {own_authority}, {other} selon {other_authority}",
-    "de": "{region}: {own} nach {own_authority}, {other} nach {other_authority}",
-    "en": "{region}: {own} under {own_authority}, {other} under {other_authority}",
-}
+def _trigger_authorities(
+    countries: Iterable[str], criteria: Mapping[str, AuthorityCriteria]
+) -> list[AuthorityCriteria]:
+    return [criteria[c] for c in sorted(countries) if c in criteria]
+
+
+def trigger_headline(
+    language: str,
+    hazard: str,
+    countries: Iterable[str],
+    *,
+    criteria: Mapping[str, AuthorityCriteria],
+    status: str,
+    cancelled: bool = False,
+) -> str:
+    """A trigger's headline: crosswarn guidance under the countries' criteria, the hazard and
+    the countries joined by dashes."""
+    words = phrases.SENTENCES[language]
+    countries = sorted(countries)
+    statement = _guidance(language, _trigger_authorities(countries, criteria))["headline"]
+    values = {
+        "noun": phrases.TRIGGER_NOUNS[_named(hazard)][language],
+        "countries": "-".join(countries),
+    }
+    if cancelled:
+        body = words["trigger_cancelled_body"].format(**values)
+        return f"{_status_note(language, status)}{words['cancelled_mark']}{statement} — {body}"
+    body = words["trigger_body"].format(**values)
+    return f"{_status_note(language, status)}{_upper_first(statement)} — {body}"
+
+
+def _mismatches(language: str, mismatches: list, criteria: Mapping[str, AuthorityCriteria]) -> str:
+    """``mismatches``: (region, own country, own level, other country, other level) items; a
+    country without criteria is named by its code."""
+    words = phrases.SENTENCES[language]
+
+    def authority(country: str) -> str:
+        return criteria[country].authority if country in criteria else country
+
+    return (
+        "; ".join(
+            words["mismatch"].format(
+                region=region,
+                own=LEVEL_NAMES[language][own] or words["none"],
+                own_authority=authority(own_country),
+                other=LEVEL_NAMES[language][other] or words["none"],
+                other_authority=authority(other_country),
+            )
+            for region, own_country, own, other_country, other in mismatches
+        )
+        or words["none"]
+    )
 
 
 def trigger_texts(
     language: str,
+    trigger: Mapping,
     *,
-    hazard: str,
-    levels_by_country: dict[str, str],
-    start: datetime,
-    end: datetime,
     cells: list[str],
-    mismatches: list,
-    authorities: dict[str, str],
-    exercise: bool,
+    criteria: Mapping[str, AuthorityCriteria],
+    status: str,
+    cancelled: bool = False,
 ) -> dict[str, str]:
-    """Texts of a joint-consultation trigger in ``language`` (levels as colour names).
-
-    ``mismatches``: (region, own country, own level, other country, other level) items;
-    ``authorities``: country -> warning authority.
-    """
-    words = _TRIGGER[language]
-    colour = dict(zip(LEVEL_NAMES["en"], LEVEL_NAMES[language], strict=True))
-    levels = ", ".join(f"{c} {colour[lvl]}" for c, lvl in sorted(levels_by_country.items()))
-    noun = _TRIGGER_NOUNS[_named(hazard)][language]
+    """Texts of a joint-consultation trigger in ``language``: ``trigger`` as the ledger holds
+    it (levels as colour names, times as ISO strings), ``cells`` the names of the crisis cells
+    convened."""
+    words = phrases.SENTENCES[language]
+    hazard, levels_by_country = trigger["hazard"], trigger["levels_by_country"]
+    authorities = _trigger_authorities(levels_by_country, criteria)
+    guidance = _guidance(language, authorities)
+    values = {
+        "noun": phrases.TRIGGER_NOUNS[_named(hazard)][language],
+        "start": local_time_text(language, datetime.fromisoformat(trigger["start"])),
+        "end": local_time_text(language, datetime.fromisoformat(trigger["end"])),
+        "countries": "-".join(sorted(levels_by_country)),
+    }
+    names = _names(language, [a.authority for a in authorities])
+    if cancelled:
+        sentences = [words["trigger_cancelled"].format(**values), guidance["statement"]]
+        advice = words["trigger_no_action"].format(authorities=names)
+    else:
+        colour = dict(zip(LEVEL_NAMES["en"], LEVEL_NAMES[language], strict=True))
+        levels = ", ".join(f"{c} {colour[lvl]}" for c, lvl in sorted(levels_by_country.items()))
+        mismatches = _mismatches(language, list(trigger.get("criteria_mismatches", [])), criteria)
+        sentences = [
+            guidance["statement"],
+            words["trigger_forecast"].format(**values),
+            words["trigger_levels"].format(levels=levels, mismatches=mismatches),
+        ]
+        advice = words["trigger_instruction"].format(cells=", ".join(cells))
     return {
-        "event": words["event"],
-        "headline": trigger_headline(language, hazard, levels_by_country, exercise=exercise),
-        "description": words["description"].format(
-            start=_hhmm(start),
-            end=_hhmm(end),
-            noun=noun,
-            levels=levels,
-            mismatches="; ".join(
-                _MISMATCH[language].format(
-                    region=region,
-                    own=LEVEL_NAMES[language][own] or words["none"],
-                    own_authority=authorities.get(own_country, own_country),
-                    other=LEVEL_NAMES[language][other] or words["none"],
-                    other_authority=authorities.get(other_country, other_country),
-                )
-                for region, own_country, own, other_country, other in mismatches
-            )
-            or words["none"],
+        "event": words["trigger_event"],
+        "headline": trigger_headline(
+            language,
+            hazard,
+            levels_by_country,
+            criteria=criteria,
+            status=status,
+            cancelled=cancelled,
         ),
-        "instruction": words["instruction"].format(cells=", ".join(cells)),
+        "description": " ".join([*sentences, guidance["links"]]),
+        "instruction": advice,
+        "sender": guidance["sender"],
     }

@@ -37,9 +37,7 @@ def test_criteria_carry_sources_and_rising_thresholds():
 def test_unknown_key_names_file_and_key(tmp_path):
     shutil.copytree(DEFAULT_REGIONS_DIR, tmp_path / "regions")
     path = tmp_path / "regions" / "criteria" / "knmi.yaml"
-    path.write_text(
-        path.read_text().replace("min_probability: 0.6", "min_probabilty: 0.6", 1)
-    )
+    path.write_text(path.read_text().replace("min_probability: 0.6", "min_probabilty: 0.6", 1))
     with pytest.raises(
         ConfigError,
         match=r"knmi\.yaml: .*yellow\.min_probabilty: Extra inputs are not permitted",

@@ -19,6 +19,7 @@ from pipeline.orchestration.workdir import read_netcdf, work_dir, write_netcdf
 from pipeline.settings import Settings
 from pipeline.sources import make_source
 from pipeline.statistics.forecast import STATISTIC_VARIABLES, forecast_statistics
+from pipeline.statistics.plausibility import implausible
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,23 @@ def _statistics(source, run: str, settings: Settings, params: list[str]) -> xr.D
         )
         for variable in STATISTIC_VARIABLES
     }
-    stats = forecast_statistics(forecast, weights, thresholds, coverage=coverage)
-    return compute(stats, settings)
+    stats = compute(forecast_statistics(forecast, weights, thresholds, coverage=coverage), settings)
+    problems = implausible(stats)
+    if problems:
+        first = problems[0]
+        raise InvalidDataError(
+            f"{_file_of(source, settings, run, params, first.step)}: {first.describe()}; "
+            f"{len(problems)} implausible field(s), nothing of this run is assessed: "
+            "check the provider's data, then fetch the run again"
+        )
+    return stats
+
+
+def _file_of(source, settings: Settings, run: str, params: list[str], step: int | None) -> str:
+    """The archived file of the first parameter at ``step`` (where the statistics came from)."""
+    if step is None or not hasattr(source, "archive_path"):
+        return f"{source.id} {run} ({', '.join(params)})"
+    return str(source.archive_path(settings.archive_dir, run, params[0], step))
 
 
 def _write_merged(parts: list[xr.Dataset], source_id: str, run: str, settings: Settings):

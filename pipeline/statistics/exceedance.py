@@ -23,7 +23,7 @@ SPATIAL_DIMS = ("latitude", "longitude")
 CELL_DIMS = ("cell",)
 
 #: Statistics :func:`region_statistics` can compute.
-STATS = ("mean", "max", "min", "p90", "fraction_above", "fraction_below")
+STATS = ("mean", "max", "min", "p90", "fraction_above", "fraction_below", "valid_share")
 DEFAULT_STATS = ("mean", "max", "min", "fraction_above")
 _THRESHOLD_STATS = ("fraction_above", "fraction_below")
 _LONG_NAMES = {
@@ -33,6 +33,7 @@ _LONG_NAMES = {
     "p90": "area-weighted regional 90th percentile",
     "fraction_above": "fraction of the region's area where the value is >= threshold",
     "fraction_below": "fraction of the region's area where the value is <= threshold",
+    "valid_share": "share of the region's covered area with a value (not masked or missing)",
 }
 #: Work on at most this many bytes of gathered values at once (bounds memory for big cubes).
 BATCH_BYTES = 32 * 2**20
@@ -120,7 +121,7 @@ def region_statistics(
         dims = ("region", *order, "threshold") if name in _THRESHOLD_STATS else ("region", *order)
         out = out.transpose(*dims)
         out.attrs = {
-            "units": "1" if name in _THRESHOLD_STATS else units,
+            "units": "1" if name in (*_THRESHOLD_STATS, "valid_share") else units,
             "long_name": _LONG_NAMES[name],
         }
         data_vars[name] = out
@@ -172,6 +173,8 @@ def _reduce_values(
     valid = ~np.isnan(values)
     valid_area = (matrix @ valid.T.astype(np.float64)).T  # (fields, regions)
     with np.errstate(invalid="ignore", divide="ignore"):
+        if "valid_share" in stats:
+            result["valid_share"] = valid_area / np.asarray(matrix.sum(axis=1)).ravel()
         if "mean" in stats:
             filled = np.where(valid, values, 0.0)
             result["mean"] = (matrix @ filled.T.astype(np.float64)).T / valid_area

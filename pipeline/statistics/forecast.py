@@ -47,7 +47,7 @@ def forecast_statistics(
         if variable not in forecast:
             continue
         above, below = thresholds.get(variable, ([], []))
-        wanted = ["mean", "max", "min", "p90"]
+        wanted = ["mean", "max", "min", "p90", "valid_share"]
         wanted += (["fraction_above"] if above else []) + (["fraction_below"] if below else [])
         stats = region_statistics(
             forecast[variable], weights, sorted({*above, *below}), stats=wanted

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         None, description="A directory holding GISCO's NUTS GeoJSON files, instead of GISCO."
     )
     regions_dir: Path = Field(DEFAULT_REGIONS_DIR, description="Region registry and criteria.")
+    plausibility_limits: Path = Field(
+        Path(__file__).parent / "statistics" / "plausibility.yaml",
+        description="Physical limits every run's fields are checked against before assessment.",
+    )
     ledger_url: str | None = Field(
         None,
         description="SQLAlchemy URL of the warning ledger (PostgreSQL in deployment); "

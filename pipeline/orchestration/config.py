@@ -38,11 +38,6 @@ class Config:
         """Region id -> the crisis cells convened for it (a trigger convenes its regions')."""
         return {region: tuple(cells) for region, cells in self.regions["crisis_cells"].items()}
 
-    @property
-    def authorities(self) -> dict[str, str]:
-        """Country -> the authority whose criteria apply there."""
-        return {country: c.authority for country, c in self.criteria.items()}
-
 
 def load_config(regions_dir: Path) -> Config:
     """The configuration in ``regions_dir`` (cached while its files are unchanged)."""

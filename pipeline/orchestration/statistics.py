@@ -19,7 +19,7 @@ from pipeline.orchestration.workdir import read_netcdf, work_dir, write_netcdf
 from pipeline.settings import Settings
 from pipeline.sources import make_source
 from pipeline.statistics.forecast import STATISTIC_VARIABLES, forecast_statistics
-from pipeline.statistics.plausibility import implausible
+from pipeline.statistics.plausibility import implausible, load_limits
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def _statistics(source, run: str, settings: Settings, params: list[str]) -> xr.D
         for variable in STATISTIC_VARIABLES
     }
     stats = compute(forecast_statistics(forecast, weights, thresholds, coverage=coverage), settings)
-    problems = implausible(stats)
+    problems = implausible(stats, load_limits(settings.plausibility_limits))
     if problems:
         first = problems[0]
         raise InvalidDataError(

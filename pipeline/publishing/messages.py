@@ -109,7 +109,7 @@ def _render_trigger(
     name = f"{decision['identifier']}.xml"
     trigger = _named_levels(decision["data"])
     cancelled = decision["msg_type"] == "Cancel"
-    convened = [cells[c] for c in _trigger_cells(trigger, regions)]
+    convened = [cells[c] for c in _trigger_cells(trigger, regions, cells)]
     languages = tuple(dict.fromkeys(lang for c in convened for lang in c.languages))
     xml = render_trigger_cap(
         trigger,
@@ -172,10 +172,17 @@ def _named_levels(trigger: dict) -> dict:
     }
 
 
-def _trigger_cells(trigger: dict, regions: gpd.GeoDataFrame) -> list[str]:
-    if "crisis_cells" in trigger:
-        return list(trigger["crisis_cells"])
-    return sorted({c for r in trigger["regions"] for c in regions.loc[r, "crisis_cells"]})
+def _trigger_cells(
+    trigger: dict, regions: gpd.GeoDataFrame, cells: dict[str, CrisisCell]
+) -> list[str]:
+    """The cells the trigger named when it was decided; a trigger recorded before a cell was
+    renamed or retired (an Update or Cancel of an older trigger) convenes its regions' cells as
+    configured now instead."""
+    named = list(trigger.get("crisis_cells", ()))
+    if named and all(c in cells for c in named):
+        return named
+    current = {c for r in trigger["regions"] for c in regions.loc[r, "crisis_cells"]}
+    return sorted(current | {c for c in named if c in cells})
 
 
 def _delivery(

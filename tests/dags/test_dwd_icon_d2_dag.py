@@ -50,25 +50,35 @@ def _expected_level_bounds() -> dict[str, tuple[int, int]]:
     bounds = {}
     for entry in scope:
         geometry = geometries[entry["id"]]
-        west, south, east, north = geometry.bounds
+        # Cells overlapping the boundary count too: for "anywhere" rules the highest possible
+        # value is sought up to one grid spacing beyond the region.
+        grown = geometry.buffer(2 * scenario.GRID.dlat)
+        west, south, east, north = grown.bounds
         lon = lon_all[(lon_all >= west) & (lon_all <= east)]
         lat = lat_all[(lat_all >= south) & (lat_all <= north)]
         lat2, lon2 = np.meshgrid(lat, lon, indexing="ij")
         inside = shapely.contains_xy(geometry, lon2, lat2)
-        plat, plon = lat2[inside], lon2[inside]
-        gusts = np.stack([scenario.hourly_max_gust(plat, plon, s) for s in range(1, 49)])
+        near = shapely.contains_xy(grown, lon2, lat2)
+
+        gusts, nearby = (
+            np.stack([scenario.hourly_max_gust(lat2[m], lon2[m], s) for s in range(1, 49)])
+            for m in (inside, near)
+        )
         low, high = 0, 3
         for rank, name in enumerate(LEVELS[1:], start=1):
             rule = criteria[entry["country"]].get(name)
             if rule is None or rule.get("consultation_only"):
-                continue  # never issued by crosswarn
+                high = min(high, rank - 1)  # never issued by crosswarn
+                break
             threshold = rule["threshold"] / 3.6  # the scenario is in January: no leaf season
             # Valid time +s h has a lead time of s h: only steps within max_lead_hours count.
             window = gusts[: rule.get("max_lead_hours", 48)]
             above_surely = (window - scenario.GUST_NOISE >= threshold).mean(axis=1)
             above_possibly = (window + scenario.GUST_NOISE >= threshold).mean(axis=1)
             if rule["area"]["rule"] == "anywhere":
-                surely, possibly = above_surely > 0, np.ones_like(above_possibly, dtype=bool)
+                near = nearby[: rule.get("max_lead_hours", 48)]
+                surely = above_surely > 0
+                possibly = (near + scenario.GUST_NOISE >= threshold).any(axis=1)
             else:
                 f = rule["area"]["min_fraction"]
                 surely = above_surely >= f + FRACTION_MARGIN

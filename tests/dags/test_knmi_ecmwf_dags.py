@@ -11,6 +11,7 @@ from datetime import datetime
 import xarray as xr
 
 from pipeline.sources.ecmwf import EcmwfIfs
+from tests.data import SYNTHETIC_LIMITS
 from tests.sources import ecmwf_tree, knmi_api
 
 RUN = "2026011500"
@@ -28,6 +29,8 @@ def test_knmi_and_ecmwf_dags_then_the_consultation(airflow_db, loopback, tmp_pat
     for name in ("ARCHIVE", "WORK", "OUT", "CACHE"):
         monkeypatch.setenv(f"CROSSWARN_{name}_DIR", str(tmp_path / name.lower()))
     monkeypatch.setenv("CROSSWARN_KNMI_BASE_URL", knmi_base)
+    # The synthetic trees ramp past physical limits over these long runs (see the file).
+    monkeypatch.setenv("CROSSWARN_PLAUSIBILITY_LIMITS", str(SYNTHETIC_LIMITS))
     monkeypatch.setenv("CROSSWARN_ECMWF_BASE_URL", ecmwf_base)
     connection = {"conn_type": "http", "password": knmi_api.API_KEY}
     monkeypatch.setenv("AIRFLOW_CONN_KNMI_OPEN_DATA", json.dumps(connection))

@@ -131,3 +131,19 @@ def test_marine_areas_get_marine_advice_in_the_published_message():
     message = read_cap(rendered.files["2.49.0.0.0.0.CROSSWARN.x.5.xml"])
     english = message["info"][-1]["instruction"]
     assert english.startswith("Shipping: secure cargo and deck gear") and "park" not in english
+
+
+def test_an_older_trigger_naming_a_retired_cell_convenes_its_regions_cells():
+    """A trigger the ledger recorded before the cells were reorganised (cell ``de-nw``, gone
+    now): its Update still renders, to the cells its regions name today."""
+    trigger = Trigger(
+        id="wind-2026011509-abcd1234", hazard="wind", start=T0, end=T0 + timedelta(hours=9),
+        regions={"BE008": 2, "NL012": 1}, levels_by_country={"BE": 2, "NL": 1},
+        crisis_cells=("be-nccn", "de-nw"), mismatches=(), events=(),
+    )  # fmt: skip
+    rendered = _render([_decision("trigger", "Update", 6, 2, trigger_to_dict(trigger))])
+    message = read_cap(rendered.files["2.49.0.0.0.0.CROSSWARN.x.6.xml"])
+    assert sorted(message["addresses"]) == [
+        "mailto:be-nccn@example.org",
+        "mailto:nl-ncc@example.org",
+    ]

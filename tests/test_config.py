@@ -50,3 +50,28 @@ def test_malformed_yaml_names_the_file(tmp_path):
     (tmp_path / "regions" / "scope.yaml").write_text("regions: [\n")
     with pytest.raises(ConfigError, match=r"scope\.yaml: not valid YAML"):
         load_regions(tmp_path / "regions")
+
+
+def _scope_with(tmp_path, content: bytes):
+    shutil.copytree(DEFAULT_REGIONS_DIR, tmp_path / "regions")
+    (tmp_path / "regions" / "scope.yaml").write_bytes(content)
+    return tmp_path / "regions"
+
+
+def test_a_key_given_twice_is_refused_with_both_lines(tmp_path):
+    regions = _scope_with(tmp_path, b"version: 1\ngeometry_source: x\nversion: 2\nregions: []\n")
+    with pytest.raises(ConfigError, match=r"scope\.yaml: not valid YAML: line 3, column 1: "
+                       r"duplicate key 'version' \(first on line 1\)$"):  # fmt: skip
+        load_regions(regions)
+
+
+def test_a_file_not_in_utf8_is_named_with_its_line(tmp_path):
+    regions = _scope_with(tmp_path, b"version: 1\ngeometry_source: Li\xe8ge\n")
+    with pytest.raises(ConfigError, match=r"scope\.yaml: line 2: not UTF-8 \(byte 0xe8\)"):
+        load_regions(regions)
+
+
+def test_a_control_character_is_named_with_its_line(tmp_path):
+    regions = _scope_with(tmp_path, b"version: 1\n\ngeometry_source: a\x1bb\n")
+    with pytest.raises(ConfigError, match=r"scope\.yaml: line 3: control character U\+001B"):
+        load_regions(regions)

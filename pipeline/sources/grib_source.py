@@ -11,7 +11,9 @@ interval, members and grid. Subclasses say where the files are and what the prod
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import os
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
@@ -123,18 +125,20 @@ class GribSource(Source):
                 )
         interval = {s: s - p for p, s in pairwise(table)}
         (first_param, first_step), first_path = next(iter(paths.items()))
-        first = self._decode(
-            first_path, first_param, first_step, run, None, interval.get(first_step, 0)
-        )[0][0]
+        with quarantined(archive, first_path):
+            first = self._decode(
+                first_path, first_param, first_step, run, None, interval.get(first_step, 0)
+            )[0][0]
         cut: tuple = (Ellipsis,)
         if isinstance(first.grid, RegularGrid):
             expected: RegularGrid | UnstructuredRef = first.grid
             if self.expected_grid is not None and first.grid != self.expected_grid:
-                raise InvalidGridError(
-                    f"{first_path}: grid {first.grid.describe()}, but {self.id} is on "
-                    f"{self.expected_grid.describe()}; the provider changed its grid or the "
-                    "file is not this product's"
-                )
+                with quarantined(archive, first_path):
+                    raise InvalidGridError(
+                        f"{first_path}: grid {first.grid.describe()}, but {self.id} is on "
+                        f"{self.expected_grid.describe()}; the provider changed its grid or the "
+                        "file is not this product's"
+                    )
             kept = first.grid
             if self.crop is not None:
                 kept, slices = first.grid.crop(self.crop)
@@ -145,7 +149,8 @@ class GribSource(Source):
             expected = grid.ref
             mismatch = expected.mismatch(first.grid)
             if mismatch:
-                raise InvalidGridError(f"{first_path}: not on {grid.describe()}: {mismatch}")
+                with quarantined(archive, first_path):
+                    raise InvalidGridError(f"{first_path}: not on {grid.describe()}: {mismatch}")
             spatial, coords = self._cell_coords(grid)
         members = self.member_numbers()
         shape = (len(members), *(len(c[1]) for c in spatial.values()))
@@ -154,7 +159,7 @@ class GribSource(Source):
 
         def field(param: str, step: int) -> dask.delayed:
             if (param, step) not in decoded:
-                decoded[param, step] = dask.delayed(self._values)(
+                decoded[param, step] = dask.delayed(self._checked_values)(
                     paths[param, step],
                     param,
                     step,
@@ -162,6 +167,9 @@ class GribSource(Source):
                     expected,
                     interval.get(step, 0),
                     cut,
+                    archive=archive,
+                    first=first_path,
+                    witnesses=[p for p in paths.values() if p not in (first_path,)][-2:],
                     dask_key_name=f"decode-{self.id}-{run}-{param}-{step:03d}",
                 )
             return decoded[param, step]
@@ -371,6 +379,41 @@ class GribSource(Source):
         if problem:
             raise InvalidGridError(f"{path}: not on the run's {expected.describe()}: {problem}")
 
+    def _checked_values(
+        self,
+        path: Path,
+        param: str,
+        step: int,
+        run: str,
+        expected: RegularGrid | UnstructuredRef,
+        interval: int,
+        cut: tuple,
+        *,
+        archive: Path,
+        first: Path,
+        witnesses: list[Path],
+    ) -> np.ndarray:
+        """:meth:`_values`, with a file that fails its checks moved to quarantine. When a file's
+        grid differs from the first file's (which set the run's grid), other files decide which
+        of the two is wrong, so that a bad first file is the one named and removed."""
+        try:
+            return self._values(path, param, step, run, expected, interval, cut)
+        except InvalidGridError as error:
+            culprit, problem = path, error
+            if isinstance(expected, RegularGrid) and path != first:
+                others = [w for w in witnesses if w != path and w.exists()]
+                if others and decode_fields(others[0])[0].grid != expected:
+                    culprit = first
+                    problem = InvalidGridError(
+                        f"{first}: grid {expected.describe()} differs from the run's other "
+                        f"files ({path.name}, {others[0].name})"
+                    )
+            with quarantined(archive, culprit):
+                raise problem from None
+        except InvalidDataError:
+            with quarantined(archive, path):
+                raise
+
     def _values(
         self,
         path: Path,
@@ -389,6 +432,31 @@ class GribSource(Source):
         if var.scale != 1.0 or var.offset:
             values = values * np.float32(var.scale) + np.float32(var.offset)
         return np.ascontiguousarray(values, dtype=np.float32)
+
+
+QUARANTINE = "quarantine"
+
+
+@contextmanager
+def quarantined(archive: Path, path: Path):
+    """Move ``path`` out of the archive when the block raises :class:`InvalidDataError`: to
+    ``{archive}/quarantine/`` (same relative path) with the reason beside it, so the next fetch
+    downloads it again instead of every rerun failing on the kept file. The error says where."""
+    try:
+        yield
+    except InvalidDataError as exc:
+        target = archive / QUARANTINE / path.resolve().relative_to(archive.resolve())
+        if path.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            reason = f"{datetime.now(UTC).isoformat(timespec='seconds')} {exc}\n"
+            target.with_name(target.name + ".reason.txt").write_text(reason)
+        elif not target.exists():
+            raise
+        # (else another decode of the same run already moved it: same message)
+        raise type(exc)(
+            f"{exc}; the file was moved to {target} and is fetched again on the next attempt"
+        ) from None
 
 
 def _window(end: np.ndarray, start: np.ndarray, name: str) -> np.ndarray:

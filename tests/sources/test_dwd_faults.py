@@ -14,7 +14,6 @@ import pytest
 from pipeline.errors import (
     DataNotYetAvailable,
     InvalidDataError,
-    InvalidGridError,
     RunRemoved,
     SourceUnavailable,
 )
@@ -130,15 +129,53 @@ def test_grib_truncated_inside_a_valid_bz2_is_never_archived(source, loopback, t
     assert _assert_archive_clean(archive) == []
 
 
-def test_grib_on_the_wrong_grid_is_named(source, loopback, tmp_path):
+OTHER_GRID = RegularGrid(lat0=49.0, lon0=2.0, dlat=0.5, dlon=0.5, nlat=15, nlon=20)
+
+
+def _quarantine_then_refetch(
+    source, loopback, tmp_path, bad: Path, step: int, match: str, steps=(0, 1, 2)
+):
+    """The bad file fails with its own name, leaves the archive for the quarantine with its
+    reason, and once the server serves a good file the next fetch and open succeed with the
+    values of a clean run."""
+    archive, steps = tmp_path / "archive", list(steps)
+    source.fetch(RUN, archive, params=["vmax_10m"], steps=steps)
+    archived = source.archive_path(archive, RUN, "vmax_10m", step)
+    with pytest.raises(InvalidDataError, match=rf"{bad.name}: {match}.*moved to .*quarantine"):
+        source.open(RUN, archive, params=["vmax_10m"], steps=steps).compute()
+    assert not archived.exists()
+    kept = archive / "quarantine" / archived.relative_to(archive)
+    assert (
+        kept.exists()
+        and "fetched again" not in kept.with_name(kept.name + ".reason.txt").read_text()
+    )
+    write_file(loopback.root, source, RUN, "vmax_10m", step, grid=SMALL_GRID)  # server fixed
+    source.fetch(RUN, archive, params=["vmax_10m"], steps=steps)
+    ds = source.open(RUN, archive, params=["vmax_10m"], steps=steps).compute()
+    assert ds.wind_gust.values[0, :, 0, 0].tolist() == [10.0 + s for s in steps[1:]]
+
+
+def test_grib_on_the_wrong_grid_is_named_and_quarantined(source, loopback, tmp_path):
     write_run(loopback.root, source, RUN, ["vmax_10m"], [0, 1])
-    other = RegularGrid(lat0=49.0, lon0=2.0, dlat=0.5, dlon=0.5, nlat=15, nlon=20)
-    bad = write_file(loopback.root, source, RUN, "vmax_10m", 2, grid=other)
-    archive = tmp_path / "archive"
-    source.fetch(RUN, archive, params=["vmax_10m"], steps=[0, 1, 2])
-    ds = source.open(RUN, archive, params=["vmax_10m"], steps=[0, 1, 2])
-    with pytest.raises(InvalidGridError, match=rf"{bad.name}: grid 15 x 20 .* differs from"):
-        ds.compute()
+    bad = write_file(loopback.root, source, RUN, "vmax_10m", 2, grid=OTHER_GRID)
+    _quarantine_then_refetch(source, loopback, tmp_path, bad, 2, r"grid 15 x 20 .* differs from")
+
+
+def test_a_bad_first_file_is_the_one_named_not_the_good_ones(source, loopback, tmp_path):
+    """The first file sets the run's grid: when it is the odd one, the others say so."""
+    write_run(loopback.root, source, RUN, ["vmax_10m"], [0, 2, 3])
+    bad = write_file(loopback.root, source, RUN, "vmax_10m", 1, grid=OTHER_GRID)
+    _quarantine_then_refetch(
+        source, loopback, tmp_path, bad, 1, r"grid .* differs from", steps=(0, 1, 2, 3)
+    )
+
+
+def test_a_file_of_another_run_is_quarantined(source, loopback, tmp_path):
+    write_run(loopback.root, source, RUN, ["vmax_10m"], [0, 1])
+    bad = write_file(loopback.root, source, RUN, "vmax_10m", 2, grid=SMALL_GRID)
+    other_run = write_file(loopback.root, source, "2026011503", "vmax_10m", 2, grid=SMALL_GRID)
+    shutil.copyfile(other_run, bad)
+    _quarantine_then_refetch(source, loopback, tmp_path, bad, 2, r"holds run 2026011503")
 
 
 def test_a_missing_step_in_the_archive_is_named(source, loopback, tmp_path):

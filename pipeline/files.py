@@ -7,11 +7,16 @@ threads, so workers sharing a volume do not collide.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
+import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 
@@ -47,3 +52,55 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 def write_json_atomic(path: Path, data: object) -> None:
     text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
     write_bytes_atomic(path, text.encode())
+
+
+#: Hidden names this module and the staged outputs give what is not finished yet:
+#: ``.{name}.tmp-{tag}``, ``.{stem}.tmp-{tag}{suffix}``, ``.{name}.staging-{tag}``,
+#: ``.{name}.old-{tag}`` and ``.staging-{tag}`` (KNMI's tar staging).
+LEFTOVER = re.compile(r"^\.(?:.*\.)?(?:tmp|staging|old)-[0-9a-f]{16}(?:\.[^/]*)?$")
+
+
+def leftovers(root: Path, older_than: datetime) -> list[Path]:
+    """Files and directories a killed process left under ``root`` (by :data:`LEFTOVER`
+    name), last modified before ``older_than``; nested ones inside a leftover not repeated."""
+    if not root.is_dir():
+        return []
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(folder) / name
+            if LEFTOVER.match(name) and path.lstat().st_mtime < older_than.timestamp():
+                found.append(path)
+        dirs[:] = [d for d in dirs if not LEFTOVER.match(d)]
+    return sorted(found)
+
+
+def remove(path: Path) -> None:
+    """Remove a file or a directory tree."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux renameat2 RENAME_EXCHANGE), so that
+    neither name is ever missing; False where the system or filesystem cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(
+        at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), ctypes.c_uint(_RENAME_EXCHANGE)
+    )
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -4,6 +4,7 @@
 (the housekeeping DAG's logical date, never "now"), but never what the ledger still
 references: the newest run of each source, the runs whose messages are still in force for
 active warnings and triggers, those messages' outbox files, and what pending deliveries need.
+It also removes what killed processes left behind (temporary and staging files).
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ import re
 import shutil
 from datetime import datetime, timedelta
 
+from pipeline.files import leftovers, remove
 from pipeline.runs import RunId
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: Temporary, staging and parked files of killed processes (``.*.tmp-*``, ``.*.staging-*``,
+#: ``.*.old-*``) older than this are removed; younger ones may belong to a running task.
+LEFTOVER_AGE = timedelta(hours=6)
 
 
 def prune(settings: Settings, as_of: datetime) -> dict[str, int]:
@@ -49,6 +55,11 @@ def prune(settings: Settings, as_of: datetime) -> dict[str, int]:
         if run is not None and run < cutoff:
             path.unlink()
             counts["outbox"] += 1
+    counts["leftovers"] = 0
+    for root in (settings.archive_dir, settings.work_dir, settings.out_dir):
+        for path in leftovers(root, older_than=as_of - LEFTOVER_AGE):
+            remove(path)
+            counts["leftovers"] += 1
     log.info("housekeeping as of %s: removed %s", as_of.isoformat(), counts)
     return counts
 

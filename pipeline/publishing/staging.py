@@ -2,8 +2,10 @@
 
 A run's outputs live in ``{out}/{source}/{run}/``. They are assembled in a hidden staging
 directory beside it; only when every file is written and every CAP message has passed validation
-is the staging directory renamed into place, replacing an earlier version of the same run. A
-failure leaves the earlier outputs untouched.
+is the staging directory swapped with the earlier version of the same run, in one atomic step
+where the filesystem can (so the run's directory is never missing), else by two renames. A
+failure leaves the earlier outputs untouched; a process killed between the two renames leaves
+the earlier version under a hidden name, which the next publication of the run restores first.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import shutil
 import uuid
 from pathlib import Path
 
+from pipeline.files import exchange
+
 
 class StagedOutput:
     """A run's output directory, assembled aside and swapped in on :meth:`commit`."""
 
     def __init__(self, final: Path) -> None:
         self.final = final
+        recover(final)
         # Unique across hosts and processes sharing the volume; a leftover is never reused.
         self.stage = final.with_name(f".{final.name}.staging-{uuid.uuid4().hex[:16]}")
         self.stage.mkdir(parents=True)
@@ -52,6 +57,9 @@ class StagedOutput:
         for p in [*files, self.stage / "manifest.json"]:
             with p.open("rb") as fh:
                 os.fsync(fh.fileno())
+        if self.final.exists() and exchange(self.stage, self.final):
+            shutil.rmtree(self.stage, ignore_errors=True)  # now the earlier version
+            return self.final
         old = self.final.with_name(f".{self.final.name}.old-{uuid.uuid4().hex[:16]}")
         if self.final.exists():
             os.replace(self.final, old)
@@ -68,3 +76,15 @@ class StagedOutput:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.abort()
+
+
+def recover(final: Path) -> None:
+    """Undo what a killed publication left beside ``final``: the earlier version parked under
+    ``.{name}.old-*`` comes back when ``final`` is missing; other old versions go."""
+    parked = sorted(
+        final.parent.glob(f".{final.name}.old-*"), key=lambda p: p.stat().st_mtime
+    ) if final.parent.is_dir() else []  # fmt: skip
+    if parked and not final.exists():
+        os.replace(parked.pop(), final)
+    for path in parked:
+        shutil.rmtree(path, ignore_errors=True)

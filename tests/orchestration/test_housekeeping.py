@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from pipeline.assessment.consultation import EventPolicy
@@ -67,4 +68,43 @@ def test_prune_keeps_recent_and_referenced_runs_and_messages(tmp_path):
     assert kept == ["2026011000", "2026012000", "2026020100"]
     left = sorted(p.name for p in outbox.root.iterdir())
     assert left == sorted([f"{pending}.xml", f"{alert.identifier}.xml"])
-    assert counts == {"archive": 2, "work": 2, "out": 1, "outbox": 2}
+    assert counts == {"archive": 2, "work": 2, "out": 1, "outbox": 2, "leftovers": 0}
+
+
+def test_leftovers_of_killed_processes_are_removed_once_old(tmp_path):
+    """Hidden temporary, staging and parked files older than six hours before the
+    housekeeping date go; younger ones (a task may be writing them) and real files stay."""
+    settings = Settings(
+        archive_dir=tmp_path / "archive", work_dir=tmp_path / "work", out_dir=tmp_path / "out",
+        ledger_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+    )  # fmt: skip
+    as_of = datetime(2026, 1, 20, 12, tzinfo=UTC)
+    old, young = ((as_of - timedelta(hours=h)).timestamp() for h in (7, 5))
+    run_dir = tmp_path / "archive" / "dwd-icon-d2" / "2026011912" / "t_2m"
+    run_dir.mkdir(parents=True)
+    names = {
+        run_dir / ".f.grib2.bz2.tmp-0123456789abcdef": old,
+        run_dir / ".manifest.tmp-0123456789abcdef.json": old,
+        tmp_path / "out" / "dwd-icon-d2" / ".2026011912.staging-0123456789abcdef": old,
+        tmp_path / "out" / "dwd-icon-d2" / ".2026011912.old-fedcba9876543210": old,
+        tmp_path / "work" / "knmi" / "2026011912" / ".staging-0123456789abcdef": old,
+        run_dir / ".g.grib2.bz2.tmp-aaaaaaaaaaaaaaaa": young,
+        run_dir / "f.grib2.bz2": old,
+    }
+    for path, when in names.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if "staging" in path.name or ".old-" in path.name:
+            path.mkdir()
+            (path / "inside.xml").write_text("x")
+        else:
+            path.write_text("x")
+        os.utime(path, (when, when))
+    ledger = settings.ledger()
+    ledger.migrate()
+    counts = prune(settings, as_of)
+    assert counts["leftovers"] == 5
+    remaining = {p for p in names if p.exists()}
+    assert remaining == {
+        run_dir / ".g.grib2.bz2.tmp-aaaaaaaaaaaaaaaa",
+        run_dir / "f.grib2.bz2",
+    }

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.files import atomic_path, write_bytes_atomic, write_json_atomic
+from pipeline.publishing import staging
 from pipeline.publishing.staging import StagedOutput
 
 
@@ -104,6 +105,45 @@ def test_a_stale_old_directory_does_not_block_the_commit(tmp_path):
         staged.write("new.xml", b"<new/>")
         staged.commit()
     assert set(_tree(final)) == {"new.xml", "manifest.json"}
+
+
+def test_the_run_directory_is_never_missing_during_the_swap(tmp_path, monkeypatch):
+    """Every rename during the commit is watched: the run's directory exists before and after
+    each one (the swap is one atomic exchange)."""
+    final = _earlier_run(tmp_path)
+    seen = []
+    real_replace, real_exchange = os.replace, staging.exchange
+
+    def watched_exchange(a, b):
+        seen.append(final.exists())
+        done = real_exchange(a, b)
+        seen.append(final.exists())
+        return done
+
+    monkeypatch.setattr(staging, "exchange", watched_exchange)
+    monkeypatch.setattr(staging.os, "replace", lambda a, b: (seen.append(final.exists()),
+                                                             real_replace(a, b)))  # fmt: skip
+    with StagedOutput(final) as staged:
+        staged.write("new.xml", b"<new/>")
+        staged.commit()
+    assert seen == [True, True]  # one exchange, no plain rename
+    assert set(_tree(final)) == {"new.xml", "manifest.json"}
+    assert sorted(p.name for p in final.parent.iterdir()) == ["2026011500"]
+
+
+def test_a_kill_between_the_two_renames_is_recovered_by_the_next_publication(tmp_path):
+    """Where no atomic exchange exists, a process killed after parking the earlier version
+    leaves the run's directory missing: the next publication of the run restores it first, and
+    its failure then leaves the earlier version in place."""
+    final = _earlier_run(tmp_path)
+    before = _tree(final)
+    os.replace(final, final.with_name(f".{final.name}.old-0123456789abcdef"))  # the kill
+    assert not final.exists()
+    with pytest.raises(RuntimeError), StagedOutput(final):
+        assert _tree(final) == before  # restored as soon as the next publication starts
+        raise RuntimeError("this attempt fails too")
+    assert _tree(final) == before
+    assert sorted(p.name for p in final.parent.iterdir()) == ["2026011500"]
 
 
 def test_abort_removes_the_staging_directory(tmp_path):

@@ -67,6 +67,13 @@ def cmd_deliver(args: argparse.Namespace) -> int:
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.action == "check":
+        from pipeline.orchestration.ledger_check import compare
+
+        with settings.ledger() as ledger:
+            found = compare(ledger, settings.out_dir / "outbox")
+        print(found.describe())
+        return 1 if found.unknown else 0
     with settings.ledger() as ledger:
         revision = ledger.migrate()
     print(f"ledger {settings.ledger_url or settings.work_dir / 'ledger.sqlite'}: at {revision}")
@@ -247,8 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_deliver)
 
-    p = sub.add_parser("ledger", help="the warning ledger: bring its schema up to date")
-    p.add_argument("action", choices=["migrate"])
+    p = sub.add_parser(
+        "ledger",
+        help="the warning ledger: bring its schema up to date (migrate), or compare it with "
+        "the outbox (check: exit 1 when the outbox holds messages the ledger does not know)",
+    )
+    p.add_argument("action", choices=["migrate", "check"])
+    p.add_argument("--out", type=Path, help="output directory holding the outbox")
     p.set_defaults(func=cmd_ledger)
 
     p = sub.add_parser("regions", help="derived region tables: NUTS-3 codes per warning region")

@@ -50,3 +50,12 @@ class InvalidGridError(InvalidDataError):
 
 class CapValidationError(CrosswarnError):
     """A CAP message failed schema or profile validation; nothing was published."""
+
+
+class LedgerUnavailable(RetryableError):
+    """The ledger's database cannot be reached, is locked or is not a database."""
+
+
+class LedgerMismatch(CrosswarnError):
+    """The ledger does not know messages the outbox holds: it was deleted, replaced or restored
+    from an older backup. Deciding on it would send live warnings again as new."""

@@ -14,6 +14,7 @@ Messages are dated by the run, never by the clock.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -24,11 +25,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pipeline.assessment.consultation import EventPolicy, Trigger
 from pipeline.assessment.events import Event
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, LedgerUnavailable
 from pipeline.ledger.decisions import (
     EventState,
     Outgoing,
@@ -290,6 +292,31 @@ class Ledger:
                 session.add(SourceState(source=source, latest_run=""))
                 session.flush()
             yield session
+
+
+def _one_line(ledger_method):
+    """A database error of a ledger method as one retryable line naming the ledger."""
+
+    @functools.wraps(ledger_method)
+    def wrapper(self: Ledger, *args, **kwargs):
+        try:
+            return ledger_method(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            cause = getattr(exc, "orig", None) or exc
+            text = (str(cause).strip().splitlines() or ["no detail"])[0]
+            raise LedgerUnavailable(
+                f"ledger {self.engine.url.render_as_string(hide_password=True)}: "
+                f"{type(cause).__name__}: {text}; retry once the database is reachable and "
+                "not locked (a file that is not a database: restore the ledger from its backup)"
+            ) from None
+
+    return wrapper
+
+
+for _name in ("migrate", "revision", "check_schema", "record_run", "latest_runs", "messages",
+              "events", "triggers", "active_messages", "referenced", "enqueue",
+              "pending_deliveries", "record_attempt"):  # fmt: skip
+    setattr(Ledger, _name, _one_line(getattr(Ledger, _name)))
 
 
 def _active(session: Session, model, source: str, *, lock: bool = True) -> list:

@@ -11,6 +11,7 @@ from pipeline.assessment.consultation import trigger_to_dict
 from pipeline.assessment.criteria import LEVELS
 from pipeline.assessment.events import event_to_dict
 from pipeline.orchestration.config import load_config
+from pipeline.orchestration.ledger_check import require_consistent
 from pipeline.orchestration.workdir import read_netcdf, work_dir, write_assessment
 from pipeline.runs import RunId
 from pipeline.settings import Settings
@@ -34,6 +35,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
         reference_time=reference,
     )
     with settings.ledger() as ledger:
+        require_consistent(ledger, settings.out_dir / "outbox")
         decisions = ledger.record_run(
             source_id,
             run,

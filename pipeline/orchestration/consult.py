@@ -14,6 +14,7 @@ from pipeline.assessment.consultation import find_triggers, trigger_to_dict
 from pipeline.assessment.events import event_from_dict, event_to_dict
 from pipeline.errors import DataNotYetAvailable
 from pipeline.orchestration.config import load_config
+from pipeline.orchestration.ledger_check import require_consistent
 from pipeline.orchestration.publish import publish
 from pipeline.orchestration.workdir import (
     CONSULTATION,
@@ -64,6 +65,7 @@ def consult(settings: Settings) -> str:
             for s, r in latest.items()
         )
         inputs = hashlib.sha256(json.dumps(sorted(latest.items())).encode()).hexdigest()[:16]
+        require_consistent(ledger, settings.out_dir / "outbox")
         decisions = ledger.record_run(
             CONSULTATION,
             run,

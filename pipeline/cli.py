@@ -8,9 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from pipeline.errors import CrosswarnError
+from pipeline.errors import CrosswarnError, SourceUnavailable
 
-STAGES = ("fetch", "statistics", "assess", "publish", "deliver")
+STAGES = ("fetch", "statistics", "assess", "publish")
 
 
 def _settings(args: argparse.Namespace):
@@ -48,13 +48,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     for stage in STAGES:
         getattr(stages, stage)(args.source, args.run, settings)
     consultation = Path(stages.consult(settings))
-    stages.deliver(stages.CONSULTATION, args.run, settings)
     print_summary(settings.out_dir / args.source / args.run)
     sent = json.loads((consultation / "summary.json").read_text())["messages"]
     print(
         f"\n  consultation across models: {sent['Alert']} new, {sent['Update']} updated and "
         f"{sent['Cancel']} ended triggers, in {consultation}/"
     )
+    # Delivery last: a receiver refusing or down never stops the decisions or the consultation.
+    try:
+        stages.deliver(stages.CONSULTATION, args.run, settings)
+    except SourceUnavailable as exc:
+        print(f"crosswarn: deliveries pending: {exc}; `crosswarn deliver` retries", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -210,7 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mirror", default="scenario/mirror")
     p.set_defaults(func=cmd_scenario)
 
-    p = sub.add_parser("run", help="run one model run end to end, without Airflow")
+    p = sub.add_parser(
+        "run",
+        help="run one model run end to end, without Airflow (exit 1: all decided and written, "
+        "but deliveries stay pending)",
+    )
     p.add_argument("source")
     p.add_argument("--run", required=True, help="model run, YYYYMMDDHH")
     p.add_argument("--base-url", help="the source's server or mirror (DWD, KNMI API or ECMWF root)")

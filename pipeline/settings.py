@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         None, description="KNMI Data Platform key; in Airflow, the Connection knmi_open_data."
     )
     webhook_url: str | None = Field(None, description="Where CAP messages are POSTed.")
+    webhook_unsigned: bool = Field(
+        False,
+        description="Send webhooks without a signature when no secret is set (explicit opt-in).",
+    )
     webhook_secret: SecretStr | None = Field(
         None, description="HMAC-SHA256 key signing webhook bodies (X-Crosswarn-Signature)."
     )

@@ -18,12 +18,14 @@ def deliver(source_id: str, run: str, settings: Settings) -> str:
             webhook_secret=settings.webhook_secret.get_secret_value()
             if settings.webhook_secret
             else "",
+            allow_unsigned=settings.webhook_unsigned,
             smtp=(settings.smtp_host, settings.smtp_port) if settings.smtp_host else None,
             sender=settings.cap_sender,
         )
     if counts["failed"]:
+        errors = counts["errors"]
         raise SourceUnavailable(
-            f"{counts['failed']} deliveries failed and stay pending (see the log); "
-            f"{counts['delivered']} delivered"
+            f"{counts['failed']} deliveries failed and stay pending, {counts['delivered']} "
+            f"delivered; first: {errors[0]}"  # type: ignore[index]
         )
     return f"{counts['delivered']} delivered"

@@ -8,7 +8,9 @@ next run sends it (nothing lost); a crash between sending and marking re-sends i
 ``Idempotency-Key`` header (webhooks) or ``Message-ID`` (e-mail), so receivers drop the
 duplicate (nothing delivered twice).
 
-Webhook bodies are signed: ``X-Crosswarn-Signature: sha256=<HMAC-SHA256 of the body>``.
+Webhook bodies are signed: ``X-Crosswarn-Signature: sha256=<HMAC-SHA256 of the body>``; without
+a secret nothing is sent unless the deployment allows unsigned webhooks explicitly.
+Deliveries go out several at once within a time budget; each row's failure is its own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 import smtplib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -26,6 +29,7 @@ from pathlib import Path
 import httpx
 
 from pipeline.errors import CrosswarnError, SourceUnavailable
+from pipeline.ledger.records import Delivery
 from pipeline.ledger.store import Ledger
 from pipeline.publishing.outbox import Outbox
 from pipeline.retry import call_with_retries
@@ -57,11 +61,9 @@ def post_webhook(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """POST ``body``; retry 429/5xx/transport errors with backoff; return the final status."""
-    headers = {
-        "Content-Type": content_type,
-        "Idempotency-Key": idempotency_key,
-        SIGNATURE_HEADER: sign(body, secret),
-    }
+    headers = {"Content-Type": content_type, "Idempotency-Key": idempotency_key}
+    if secret:
+        headers[SIGNATURE_HEADER] = sign(body, secret)
 
     def attempt() -> int:
         try:
@@ -112,41 +114,84 @@ def send_email(
         smtp.send_message(message)
 
 
+#: Deliveries sent at once, and the total time a delivery round may take: a receiver that is
+#: down costs a run at most this long; what is not through stays pending for the next round.
+DELIVERY_WORKERS = 8
+DELIVERY_BUDGET_S = 120.0
+
+
+class DeliveryBudgetSpent(CrosswarnError):
+    """A retry would end after the delivery round's time budget: the row stays pending."""
+
+
 def deliver_pending(
     ledger: Ledger,
     outbox: Outbox,
     *,
     webhook_secret: str = "",
+    allow_unsigned: bool = False,
     smtp: tuple[str, int] | None = None,
     sender: str = "crosswarn@example.org",
     sleep: Callable[[float], None] = time.sleep,
     backoff_s: float = 1.0,
-) -> dict[str, int]:
-    """Send every pending delivery; return counts of delivered and failed rows."""
+    budget_s: float = DELIVERY_BUDGET_S,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, object]:
+    """Send every pending delivery, several at once, within ``budget_s``; each row's outcome
+    is recorded on its own, so one refusal, a missing outbox file or a receiver that is down
+    never stops the others. Return counts of delivered and failed rows and the errors."""
     pending = ledger.pending_deliveries()
-    counts = {"delivered": 0, "failed": 0}
-    for row in pending:
-        files = [(name, (outbox.root / name).read_bytes()) for name in row.files]
+    deadline = clock() + budget_s
+
+    def bounded_sleep(seconds: float) -> None:
+        if clock() + seconds > deadline:
+            raise DeliveryBudgetSpent(
+                f"the delivery round's {budget_s:.0f} s are spent; stays pending for the next"
+            )
+        sleep(seconds)
+
+    def send(row: Delivery) -> None:
         try:
-            if row.channel == "webhook":
-                post_webhook(
-                    row.target, files[0][1], secret=webhook_secret,
-                    idempotency_key=row.identifier, sleep=sleep, backoff_s=backoff_s,
-                )  # fmt: skip
-            elif row.channel == "email":
-                if smtp is None:
-                    raise DeliveryFailed("no SMTP server configured (CROSSWARN_SMTP_HOST)")
-                send_email(
-                    smtp[0], smtp[1], sender=sender, to=row.target, subject=row.subject,
-                    text=row.text, message_key=f"{row.identifier}|{row.target}",
-                    attachments=[(n, d, _mime(n)) for n, d in files],
-                )  # fmt: skip
-            ledger.record_attempt(row, delivered=True)
-            counts["delivered"] += 1
-        except CrosswarnError as exc:
-            ledger.record_attempt(row, delivered=False, error=str(exc))
-            counts["failed"] += 1
-            log.error("delivery of %s to %s failed: %s", row.identifier, row.target, exc)
+            files = [(name, (outbox.root / name).read_bytes()) for name in row.files]
+        except OSError as exc:
+            raise DeliveryFailed(
+                f"outbox file {exc.filename} is missing or unreadable ({exc.strerror})"
+            ) from None
+        if row.channel == "webhook":
+            if not webhook_secret and not allow_unsigned:
+                raise DeliveryFailed(
+                    "no CROSSWARN_WEBHOOK_SECRET to sign with: set it, or set "
+                    "CROSSWARN_WEBHOOK_UNSIGNED=1 if the receiver accepts unsigned messages"
+                )
+            post_webhook(
+                row.target, files[0][1], secret=webhook_secret,
+                idempotency_key=row.identifier, sleep=bounded_sleep, backoff_s=backoff_s,
+            )  # fmt: skip
+        elif row.channel == "email":
+            if smtp is None:
+                raise DeliveryFailed("no SMTP server configured (CROSSWARN_SMTP_HOST)")
+            send_email(
+                smtp[0], smtp[1], sender=sender, to=row.target, subject=row.subject,
+                text=row.text, message_key=f"{row.identifier}|{row.target}",
+                attachments=[(n, d, _mime(n)) for n, d in files],
+            )  # fmt: skip
+
+    counts: dict[str, object] = {"delivered": 0, "failed": 0, "errors": []}
+    with ThreadPoolExecutor(max_workers=DELIVERY_WORKERS) as pool:
+        futures = {pool.submit(send, row): row for row in pending}
+        for future, row in futures.items():  # record in the caller's thread, in queue order
+            error = future.exception()
+            if error is None:
+                ledger.record_attempt(row, delivered=True)
+                counts["delivered"] += 1  # type: ignore[operator]
+                continue
+            text = str(error) if isinstance(error, CrosswarnError) else repr(error)
+            if isinstance(error, OSError):
+                text = f"{type(error).__name__}: {error}"
+            ledger.record_attempt(row, delivered=False, error=text)
+            counts["failed"] += 1  # type: ignore[operator]
+            counts["errors"].append(f"{row.identifier} to {row.target}: {text}")  # type: ignore[union-attr]
+            log.error("delivery of %s to %s failed: %s", row.identifier, row.target, text)
     return counts
 
 

@@ -89,7 +89,7 @@ def test_webhook_retries_on_500_stops_on_success_and_is_signed(ledger, tmp_path,
     _queue(ledger, outbox, "webhook", hook.url)
     waits: list[float] = []
     counts = deliver_pending(ledger, outbox, webhook_secret=SECRET, sleep=waits.append)
-    assert counts == {"delivered": 1, "failed": 0}
+    assert counts == {"delivered": 1, "failed": 0, "errors": []}
     assert len(hook.received) == 3 and waits == [1.0, 2.0]
     headers, body = hook.received[-1]
     assert body == b"<alert>cap</alert>"
@@ -97,7 +97,7 @@ def test_webhook_retries_on_500_stops_on_success_and_is_signed(ledger, tmp_path,
     assert headers["X-Crosswarn-Signature"] == f"sha256={expected}"
     assert headers["Idempotency-Key"] == IDENT
     # Delivered once: a later pass sends nothing.
-    assert deliver_pending(ledger, outbox, webhook_secret=SECRET) == {"delivered": 0, "failed": 0}
+    assert deliver_pending(ledger, outbox, webhook_secret=SECRET)["delivered"] == 0
     assert len(hook.received) == 3
 
 
@@ -162,10 +162,8 @@ def test_email_carries_the_files_and_a_stable_message_id(ledger, tmp_path):
         }
         _queue(ledger, outbox, "email", "mailto:lage@nrw.example.org", files)
         smtp = ("127.0.0.1", port)
-        assert deliver_pending(ledger, outbox, smtp=smtp, sender="crosswarn@example.org") == {
-            "delivered": 1,
-            "failed": 0,
-        }
+        counts = deliver_pending(ledger, outbox, smtp=smtp, sender="crosswarn@example.org")
+        assert (counts["delivered"], counts["failed"]) == (1, 0)
         deadline = time.time() + 5
         while not received and time.time() < deadline:
             time.sleep(0.05)
@@ -190,3 +188,65 @@ def test_outbox_files_are_never_overwritten_with_other_content(tmp_path):
         outbox.put("a.xml", b"two")
     assert (tmp_path / "outbox" / "a.xml").read_bytes() == b"one"
     assert [p.name for p in (tmp_path / "outbox").iterdir()] == ["a.xml"]
+
+
+def _queue_one(ledger, outbox, target, ident, files=None):
+    files = files or {f"{ident}.xml": f"<alert>{ident}</alert>".encode()}
+    for name, data in files.items():
+        outbox.put(name, data)
+    ledger.enqueue([Delivery(identifier=ident, channel="webhook", target=target, files=list(files),
+                  subject="s", text="t", status="pending", attempts=0, last_error="")])  # fmt: skip
+
+
+def test_one_failure_never_stops_the_others(ledger, tmp_path, receiver):
+    """A refusal (400), a missing outbox file and a good receiver in one round: the good one
+    is delivered, each failure is reported on its own line and stays pending."""
+    good, refusing = receiver(), receiver([400])
+    outbox = Outbox(tmp_path / "outbox")
+    _queue_one(ledger, outbox, refusing.url, "id.refused")
+    _queue_one(ledger, outbox, good.url, "id.missing")
+    (outbox.root / "id.missing.xml").unlink()
+    _queue_one(ledger, outbox, good.url, "id.good")
+    counts = deliver_pending(ledger, outbox, webhook_secret=SECRET)
+    assert (counts["delivered"], counts["failed"]) == (1, 2)
+    assert [body for _, body in good.received] == [b"<alert>id.good</alert>"]
+    errors = sorted(counts["errors"])
+    assert "id.missing to" in errors[0] and "outbox file" in errors[0] and "missing" in errors[0]
+    assert "id.refused to" in errors[1] and "HTTP 400" in errors[1]
+    assert {d.identifier for d in ledger.pending_deliveries()} == {"id.missing", "id.refused"}
+
+
+def test_a_receiver_that_is_down_costs_at_most_the_time_budget(ledger, tmp_path, receiver):
+    """Every attempt answers 503: the retries' waits stop at the round's budget (a fake clock
+    that the fake sleep advances), and the rows stay pending."""
+    down = receiver([503] * 100)
+    outbox = Outbox(tmp_path / "outbox")
+    for k in range(3):
+        _queue_one(ledger, outbox, down.url, f"id.{k}")
+    now = [0.0]
+    lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            now[0] += seconds
+
+    counts = deliver_pending(
+        ledger, outbox, webhook_secret=SECRET, sleep=sleep, backoff_s=1.0, budget_s=2.5,
+        clock=lambda: now[0],
+    )  # fmt: skip
+    assert (counts["delivered"], counts["failed"]) == (0, 3)
+    assert now[0] <= 2.5
+    assert all("time budget" in e or "s are spent" in e for e in counts["errors"])
+
+
+def test_no_secret_means_no_webhook_unless_unsigned_is_allowed(ledger, tmp_path, receiver):
+    hook = receiver()
+    outbox = Outbox(tmp_path / "outbox")
+    _queue_one(ledger, outbox, hook.url, "id.unsigned")
+    counts = deliver_pending(ledger, outbox, webhook_secret="")
+    assert counts["failed"] == 1 and "CROSSWARN_WEBHOOK_SECRET" in counts["errors"][0]
+    assert hook.received == []
+    counts = deliver_pending(ledger, outbox, webhook_secret="", allow_unsigned=True)
+    assert counts["delivered"] == 1
+    ((headers, _),) = hook.received
+    assert "X-Crosswarn-Signature" not in headers

@@ -299,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     except CrosswarnError as exc:
         print(f"crosswarn: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, permission denied, a file where a folder should be
+        where = exc.filename or "(unnamed path)"
+        print(f"crosswarn: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -166,3 +166,13 @@ def test_a_refusing_receiver_never_stops_the_decisions_or_the_consultation(
     assert "HTTP 400" in err[0]
     assert (tmp_path / "out" / "dwd-icon-d2" / RUN / "manifest.json").exists()
     assert (tmp_path / "out" / "consultation" / RUN / "summary.json").exists()
+
+
+def test_a_file_system_error_is_one_line_naming_the_path(mirror, tmp_path, capsys):
+    """Disk full, permission denied or (here) a file where the output folder should be: one
+    line naming the path, no traceback."""
+    blocked = tmp_path / "out"
+    blocked.write_text("a file, not a folder")
+    assert main(_run(mirror, tmp_path)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("crosswarn: error: ") and str(blocked) in err[0]

@@ -160,8 +160,16 @@ def cached_weights(
         return build_weights(regions, grid)
     path = cache_dir / f"weights-{grid.fingerprint}-{regions_fingerprint(regions)}.npz"
     if path.exists():
-        matrix = sp.load_npz(path).tocsr()
-        return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
+        try:
+            matrix = sp.load_npz(path).tocsr()
+        except Exception as exc:  # any damage: zip, npy header, array shapes
+            log.warning("weights cache %s is damaged (%s): rebuilding it", path, exc)
+            path.unlink(missing_ok=True)
+        else:
+            if matrix.shape == (len(regions), int(np.prod(grid.shape))):
+                return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
+            log.warning("weights cache %s has shape %s: rebuilding it", path, matrix.shape)
+            path.unlink(missing_ok=True)
     weights = build_weights(regions, grid)
     with atomic_path(path, keep_suffix=True) as tmp:
         sp.save_npz(tmp, weights.matrix)

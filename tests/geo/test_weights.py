@@ -161,3 +161,18 @@ def test_cached_weights_without_a_cache_dir_builds(tmp_path):
     weights = cached_weights(regions, GRID, None)
     assert weights.region_area_km2[0] == pytest.approx(band_area(50.5, 51.5, 4.5, 5.5), rel=1e-9)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_a_damaged_weights_cache_is_rebuilt_not_fatal(tmp_path, damage):
+    """A cache file cut short (a kill mid-write on a volume without atomic rename, disk full)
+    or overwritten is rebuilt with the same weights, and every later run reads the new one."""
+    cache = tmp_path / "cache"
+    regions = _regions(centre=(4.5, 50.5, 6.0, 51.5))
+    first = cached_weights(regions, GRID, cache)
+    (path,) = cache.iterdir()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"\x00" * len(data))
+    second = cached_weights(regions, GRID, cache)
+    assert (second.matrix != first.matrix).nnz == 0
+    assert path.read_bytes() == data  # rewritten whole

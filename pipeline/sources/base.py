@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pipeline.errors import DataNotYetAvailable
+from pipeline.errors import ConfigError, DataNotYetAvailable
 from pipeline.runs import RunId
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -135,6 +138,19 @@ class Source:
     def run_status(self, run: str, params: list[str] | None = None) -> RunStatus:
         """Which of the run's expected files the provider does not list yet."""
         raise NotImplementedError
+
+    @classmethod
+    def runs_of(cls, candidates) -> list[str]:
+        """The listed run names that are real runs of this product (a valid date on its
+        cycle), oldest first; an odd entry in a listing is skipped with a warning, never
+        fatal."""
+        runs = set()
+        for name in candidates:
+            try:
+                runs.add(str(RunId(name, cycle_hours=cls.cycle_hours, source_id=cls.id)))
+            except ConfigError as exc:
+                log.warning("%s: skipping listing entry: %s", cls.id, exc)
+        return sorted(runs)
 
     def latest_complete_run(self, params: list[str] | None = None) -> str:
         """The newest run whose every expected file is listed; members are checked on decode."""

@@ -147,7 +147,7 @@ class DwdIcon(GribSource):
                 match = _RUN_STEP.search(name)
                 if match and name.startswith(f"{self.model}_{self.domain}_{self.grid_kind}_"):
                     runs.add(match.group(1))
-        return sorted(runs)
+        return self.runs_of(runs)
 
     def run_status(self, run: str, params: list[str] | None = None) -> RunStatus:
         """Which of the run's expected files (every variable x step) the listings lack."""

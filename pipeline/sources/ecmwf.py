@@ -169,7 +169,7 @@ class EcmwfOpenData(GribSource):
                     run = f"{date}{int(hour[:-1]):02d}"
                     if int(hour[:-1]) % self.cycle_hours == 0:
                         runs.append(run)
-        return sorted(runs)
+        return self.runs_of(runs)
 
     # -- I/O ----------------------------------------------------------------------------------
     def ranges(self, index_text: str, origin: str, step: int, param: str) -> list[ByteRange]:

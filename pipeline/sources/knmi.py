@@ -198,7 +198,7 @@ class KnmiHarmonie(GribSource):
     def available_runs(self, params: list[str] | None = None) -> list[str]:
         """Runs whose tar the dataset lists, oldest first."""
         runs = (_RUN_FILE.match(name) for name in self.list_files())
-        return sorted(match.group(1) for match in runs if match)
+        return self.runs_of(match.group(1) for match in runs if match)
 
     def run_status(self, run: str, params: list[str] | None = None) -> RunStatus:
         """A run is complete once its tar is listed (KNMI publishes whole runs)."""

@@ -255,3 +255,21 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
     source = IconD2("http://127.0.0.1:9", backoff_s=0)  # the discard port: nothing listens
     with pytest.raises(SourceUnavailable, match=r"127\.0\.0\.1:9"):
         source.available_runs()
+
+
+def test_odd_listing_entries_are_skipped_not_fatal(tmp_path, caplog):
+    """A file named for 31 February, one for a run off the 3-hourly cycle, and a stray name:
+    the listing still yields the real run."""
+    mirror = tmp_path / "mirror"
+    source = IconD2(f"file://{mirror}")
+    folder = mirror / "icon-d2/grib/00/vmax_10m"
+    folder.mkdir(parents=True)
+    for step in range(49):
+        (folder / source.file_name(RUN, "vmax_10m", step)).touch()
+    for odd in ("2026023100", "2026011501"):
+        (folder / source.file_name(odd, "vmax_10m", 0)).touch()
+    (folder / "README.txt").touch()
+    assert source.available_runs(["vmax_10m"]) == [RUN]
+    assert source.latest_complete_run(["vmax_10m"]) == RUN
+    skipped = {r.getMessage() for r in caplog.records if "skipping listing entry" in r.getMessage()}
+    assert len(skipped) == 2

@@ -207,3 +207,40 @@ def demo_run(airflow_db, scenario_mirror, tmp_path_factory) -> Path:
         run = dag.test(logical_date=logical_date)
         assert run.state == DagRunState.SUCCESS, dag_id
     return base / "out" / "dwd-icon-d2" / "2026011500"
+
+
+#: The user's folders a test must never write into (relative to the project).
+USER_FOLDERS = (".cache", "out", "work", "archive", "scenario")
+
+
+@pytest.fixture(autouse=True)
+def _own_folders(tmp_path_factory, monkeypatch):
+    """Every test works in temporary folders unless it sets its own: settings read from the
+    environment never point at the project's .cache, out, work or archive."""
+    base = tmp_path_factory.mktemp("crosswarn-dirs")
+    for name in ("archive", "work", "out", "cache"):
+        monkeypatch.setenv(f"CROSSWARN_{name.upper()}_DIR", str(base / name))
+
+
+def _user_files() -> set[str]:
+    return {
+        str(p.relative_to(ROOT))
+        for folder in USER_FOLDERS
+        if (ROOT / folder).is_dir()
+        for p in (ROOT / folder).rglob("*")
+    }
+
+
+def pytest_sessionstart(session) -> None:
+    session.config._crosswarn_user_files = _user_files()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the run if any test wrote into the user's folders."""
+    before = getattr(session.config, "_crosswarn_user_files", None)
+    if before is None:
+        return
+    written = sorted(_user_files() - before)
+    if written:
+        session.exitstatus = 1
+        print(f"\ntests wrote into the user's folders: {written[:10]}")

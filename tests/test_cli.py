@@ -176,3 +176,20 @@ def test_a_file_system_error_is_one_line_naming_the_path(mirror, tmp_path, capsy
     assert main(_run(mirror, tmp_path)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("crosswarn: error: ") and str(blocked) in err[0]
+
+
+@pytest.mark.parametrize(
+    ("run", "says"),
+    [
+        ("202601150", "expected YYYYMMDDHH"),
+        ("2026011501", "runs every 3 h"),
+        ("2026023100", "expected YYYYMMDDHH"),
+    ],
+)
+def test_an_invalid_run_id_is_one_line_and_touches_nothing(mirror, tmp_path, capsys, run, says):
+    args = _run(mirror, tmp_path)
+    args[args.index("--run") + 1] = run
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+    assert not (tmp_path / "archive").exists() and not (tmp_path / "out").exists()

@@ -169,9 +169,9 @@ def test_a_refusing_receiver_never_stops_the_decisions_or_the_consultation(
 
 
 def test_a_file_system_error_is_one_line_naming_the_path(mirror, tmp_path, capsys):
-    """Disk full, permission denied or (here) a file where the output folder should be: one
+    """Disk full, permission denied or (here) a file where the archive folder should be: one
     line naming the path, no traceback."""
-    blocked = tmp_path / "out"
+    blocked = tmp_path / "archive"
     blocked.write_text("a file, not a folder")
     assert main(_run(mirror, tmp_path)) == 2
     err = capsys.readouterr().err.strip().splitlines()

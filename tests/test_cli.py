@@ -134,40 +134,6 @@ def test_an_ensemble_run_end_to_end_on_the_icosahedral_grid(tmp_path, monkeypatc
     assert certainties == {"Likely", "Possible"}  # the run has both kinds
 
 
-def test_a_refusing_receiver_never_stops_the_decisions_or_the_consultation(
-    mirror, tmp_path, monkeypatch, capsys
-):
-    """Every webhook answers 400: the run's files and the consultation are still written; the
-    deliveries stay pending and `crosswarn run` says so in one line (exit 1)."""
-    import http.server
-    import threading
-
-    class Refuse(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(400)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setenv("CROSSWARN_WEBHOOK_URL", f"http://127.0.0.1:{server.server_address[1]}/")
-        monkeypatch.setenv("CROSSWARN_WEBHOOK_SECRET", "s3cret")
-        assert main(_run(mirror, tmp_path)) == 1
-    finally:
-        server.shutdown()
-        server.server_close()
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("crosswarn: deliveries pending:")
-    assert "HTTP 400" in err[0]
-    assert (tmp_path / "out" / "dwd-icon-d2" / RUN / "manifest.json").exists()
-    assert (tmp_path / "out" / "consultation" / RUN / "summary.json").exists()
-
-
 def test_a_file_system_error_is_one_line_naming_the_path(mirror, tmp_path, capsys):
     """Disk full, permission denied or (here) a file where the archive folder should be: one
     line naming the path, no traceback."""

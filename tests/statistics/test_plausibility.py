@@ -1,22 +1,16 @@
 """Plausibility gates: implausible fields stop the run before anything is assessed.
 
-Statistics are built by hand in the layout of ``statistics.nc``; the end-to-end case encodes a
-real GRIB file with a temperature in °C where the metadata says K.
+Statistics are built by hand in the layout of ``statistics.nc``; the end-to-end case (a real
+GRIB file with a temperature in °C where the metadata says K) is in tests/test_faults.py.
 """
 
 from __future__ import annotations
-
-import bz2
 
 import numpy as np
 import pytest
 import xarray as xr
 
-from pipeline.cli import main
-from pipeline.sources.dwd import IconD2
 from pipeline.statistics.plausibility import implausible
-from pipeline.tools.scenario import encode
-from tests.sources.dwd_tree import SMALL_GRID, write_run
 
 TIMES = np.datetime64("2026-01-15T01", "ns") + np.arange(4) * np.timedelta64(1, "h")
 
@@ -96,26 +90,3 @@ def test_temperature_jumps_beyond_12_kelvin_per_hour_fail(second, bad):
     assert bool(problems) == bad
     if bad:
         assert "per hour (limit 12)" in problems[0].reason and problems[0].step == 2
-
-
-def test_a_run_with_a_celsius_field_under_kelvin_metadata_stops_with_one_line(
-    tmp_path, monkeypatch, capsys
-):
-    root = tmp_path / "www"
-    source = IconD2(f"file://{root}/weather/nwp")
-    write_run(root, source, "2026011500", ["vmax_10m", "tot_prec", "t_2m"], list(range(49)))
-    bad = next(root.rglob("*_2026011500_017_2d_t_2m.grib2.bz2"))
-    message = encode(
-        "t_2m", np.full(SMALL_GRID.shape, 5.0), run="2026011500", step=17, grid=SMALL_GRID,
-        member=0, members=1, interval=1, production_status=0,
-    )  # fmt: skip
-    bad.write_bytes(bz2.compress(message))
-    monkeypatch.setenv("CROSSWARN_WORK_DIR", str(tmp_path / "work"))
-    monkeypatch.setenv("CROSSWARN_CACHE_DIR", str(tmp_path / "cache"))
-    args = ["run", "dwd-icon-d2", "--run", "2026011500", "--base-url", f"file://{root}/weather/nwp",
-            "--archive", str(tmp_path / "archive"), "--out", str(tmp_path / "out")]  # fmt: skip
-    assert main(args) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and bad.name in err
-    assert "air_temperature at step 17 h" in err and "below the physical minimum -55" in err
-    assert not (tmp_path / "out" / "dwd-icon-d2" / "2026011500").exists()  # nothing published

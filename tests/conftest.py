@@ -192,6 +192,8 @@ def demo_run(airflow_db, scenario_mirror, tmp_path_factory) -> Path:
     from airflow.utils.state import DagRunState
 
     base = tmp_path_factory.mktemp("demo")
+    # The demo's folders for the DAG runs here (tests read them from the returned path: each
+    # test's own environment points at its temporary folders, see _own_folders).
     os.environ.update(
         CROSSWARN_DWD_BASE_URL=f"file://{scenario_mirror}",
         CROSSWARN_ARCHIVE_DIR=str(base / "archive"),

@@ -159,7 +159,11 @@ def test_rerunning_the_run_writes_identical_files(demo_run):
     from pipeline.settings import Settings
 
     before = (demo_run / "manifest.json").read_bytes()
-    settings = Settings()
+    base = demo_run.parents[2]  # the demo's own folders
+    settings = Settings(
+        archive_dir=base / "archive", work_dir=base / "work", out_dir=base / "out",
+        cache_dir=base / "cache",
+    )  # fmt: skip
     for stage in ("assess", "publish"):
         getattr(stages, stage)("dwd-icon-d2", scenario.RUN, settings)
     assert (demo_run / "manifest.json").read_bytes() == before

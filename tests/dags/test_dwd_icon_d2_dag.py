@@ -143,6 +143,38 @@ def test_every_cap_file_is_schema_valid_exercise(demo_run):
         assert document.findtext("c:status", namespaces=ns) == "Exercise"
 
 
+#: What every headline must say in its language: crosswarn guidance, not the authority's
+#: official warning (restated here, not read from the phrase tables under test).
+GUIDANCE = {
+    "nl": ("crosswarn-advies", ("geen officiële",)),
+    "fr": ("avis crosswarn", ("pas un message officiel", "non un message officiel")),
+    "de": ("crosswarn-hinweis", ("keine amtliche",)),
+    "en": ("crosswarn guidance", ("not an official",)),
+}
+
+
+def test_every_demo_headline_says_it_is_guidance_in_its_language(demo_run):
+    """Every <info> of every warning and trigger the demo wrote: the headline and the
+    description name crosswarn guidance and deny being the authority's official warning."""
+    from lxml import etree
+
+    ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+    consultation = demo_run.parents[1] / "consultation" / demo_run.name / "cap"
+    files = sorted((demo_run / "cap").glob("*.xml")) + sorted(consultation.glob("*.xml"))
+    assert files
+    seen = set()
+    for path in files:
+        for info in etree.parse(str(path)).iterfind("c:info", ns):
+            language = info.findtext("c:language", namespaces=ns)[:2]
+            seen.add(language)
+            guidance, denials = GUIDANCE[language]
+            for field in ("c:headline", "c:description"):
+                text = info.findtext(field, namespaces=ns).lower()
+                where = f"{path.name} {language} {field}: {text[:120]}"
+                assert guidance in text and any(d in text for d in denials), where
+    assert seen == set(GUIDANCE)
+
+
 def test_manifest_lists_every_file_with_its_digest(demo_run):
     manifest = json.loads((demo_run / "manifest.json").read_text())
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}

@@ -18,6 +18,7 @@ PURE = [
     "pipeline.assessment.combine",
     "pipeline.assessment.consultation",
     "pipeline.assessment.criteria",
+    "pipeline.assessment.levels",
     "pipeline.assessment.events",
     "pipeline.ledger.decisions",
     "pipeline.publishing.cap",

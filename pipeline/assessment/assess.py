@@ -20,15 +20,12 @@ from pipeline.assessment.criteria import (
     LEVELS,
     LOCAL_TIME,
     AuthorityCriteria,
-    area_met,
-    assess_levels,
-    fraction_at,
     hazards_of,
-    level_reached,
     mismatch_levels,
     mismatches,
 )
 from pipeline.assessment.events import Event, find_events
+from pipeline.assessment.levels import area_met, assess_levels, fraction_at, level_reached
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,7 @@ interval, members and grid. Subclasses say where the files are and what the prod
 from __future__ import annotations
 
 import logging
-import os
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
@@ -29,6 +27,7 @@ from pipeline.geo.icon_grid import UnstructuredGrid
 from pipeline.runs import RunId
 from pipeline.sources.base import Source, Variable
 from pipeline.sources.grib import GribField, decode_fields
+from pipeline.sources.quarantine import odd_one_out, quarantined
 from pipeline.variables import CANONICAL_UNITS, CF_STANDARD_NAMES, PRECIPITATION_WINDOWS
 
 log = logging.getLogger(__name__)
@@ -401,13 +400,7 @@ class GribSource(Source):
         except InvalidGridError as error:
             culprit, problem = path, error
             if isinstance(expected, RegularGrid) and path != first:
-                others = [w for w in witnesses if w != path and w.exists()]
-                if others and decode_fields(others[0])[0].grid != expected:
-                    culprit = first
-                    problem = InvalidGridError(
-                        f"{first}: grid {expected.describe()} differs from the run's other "
-                        f"files ({path.name}, {others[0].name})"
-                    )
+                culprit, problem = odd_one_out(path, first, expected, witnesses, error)
             with quarantined(archive, culprit):
                 raise problem from None
         except InvalidDataError:
@@ -432,31 +425,6 @@ class GribSource(Source):
         if var.scale != 1.0 or var.offset:
             values = values * np.float32(var.scale) + np.float32(var.offset)
         return np.ascontiguousarray(values, dtype=np.float32)
-
-
-QUARANTINE = "quarantine"
-
-
-@contextmanager
-def quarantined(archive: Path, path: Path):
-    """Move ``path`` out of the archive when the block raises :class:`InvalidDataError`: to
-    ``{archive}/quarantine/`` (same relative path) with the reason beside it, so the next fetch
-    downloads it again instead of every rerun failing on the kept file. The error says where."""
-    try:
-        yield
-    except InvalidDataError as exc:
-        target = archive / QUARANTINE / path.resolve().relative_to(archive.resolve())
-        if path.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-            reason = f"{datetime.now(UTC).isoformat(timespec='seconds')} {exc}\n"
-            target.with_name(target.name + ".reason.txt").write_text(reason)
-        elif not target.exists():
-            raise
-        # (else another decode of the same run already moved it: same message)
-        raise type(exc)(
-            f"{exc}; the file was moved to {target} and is fetched again on the next attempt"
-        ) from None
 
 
 def _window(end: np.ndarray, start: np.ndarray, name: str) -> np.ndarray:

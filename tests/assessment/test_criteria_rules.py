@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from pipeline.assessment.criteria import assess_levels, load_criteria, thresholds_for
+from pipeline.assessment.criteria import load_criteria, thresholds_for
 from pipeline.assessment.events import find_events
+from pipeline.assessment.levels import assess_levels
 from pipeline.settings import DEFAULT_REGIONS_DIR
 from pipeline.statistics.derived import wind_chill, with_derived
 

@@ -1,0 +1,55 @@
+"""Files that fail their checks leave the archive: the next fetch downloads them again instead of
+every rerun failing on the kept file."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.errors import InvalidDataError, InvalidGridError
+from pipeline.geo.grids import RegularGrid
+from pipeline.sources.grib import decode_fields
+
+QUARANTINE = "quarantine"
+
+
+@contextmanager
+def quarantined(archive: Path, path: Path):
+    """Move ``path`` out of the archive when the block raises :class:`InvalidDataError`: to
+    ``{archive}/quarantine/`` (same relative path) with the reason beside it, so the next fetch
+    downloads it again instead of every rerun failing on the kept file. The error says where."""
+    try:
+        yield
+    except InvalidDataError as exc:
+        target = archive / QUARANTINE / path.resolve().relative_to(archive.resolve())
+        if path.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            reason = f"{datetime.now(UTC).isoformat(timespec='seconds')} {exc}\n"
+            target.with_name(target.name + ".reason.txt").write_text(reason)
+        elif not target.exists():
+            raise
+        # (else another decode of the same run already moved it: same message)
+        raise type(exc)(
+            f"{exc}; the file was moved to {target} and is fetched again on the next attempt"
+        ) from None
+
+
+def odd_one_out(
+    path: Path,
+    first: Path,
+    grid: RegularGrid,
+    witnesses: list[Path],
+    error: InvalidGridError,
+) -> tuple[Path, InvalidGridError]:
+    """Which of two files with different grids is wrong: ``path``, or ``first`` (whose grid the
+    run took)? A third file decides: if it is not on ``first``'s grid either, ``first`` is."""
+    others = [w for w in witnesses if w != path and w.exists()]
+    if others and decode_fields(others[0])[0].grid != grid:
+        return first, InvalidGridError(
+            f"{first}: grid {grid.describe()} differs from the run's other files "
+            f"({path.name}, {others[0].name})"
+        )
+    return path, error

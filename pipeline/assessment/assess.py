@@ -25,7 +25,13 @@ from pipeline.assessment.criteria import (
     mismatches,
 )
 from pipeline.assessment.events import Event, find_events
-from pipeline.assessment.levels import area_met, assess_levels, fraction_at, level_reached
+from pipeline.assessment.levels import (
+    area_met,
+    assess_levels,
+    fraction_at,
+    lead_hours,
+    level_reached,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,12 +197,9 @@ def with_probability(
     one = fractions.sel(region=[event.region])
     rule = table.levels[name]
     if rule.persistence:  # the series decides: a member counts when it reaches the level then
+        lead = lead_hours(one["valid_time"], reference_time)
         members = [
-            bool(
-                level_reached(one.isel(member=[m]), table, name, _lead(one, reference_time))
-                .sel(valid_time=peak)
-                .item()
-            )
+            bool(level_reached(one.isel(member=[m]), table, name, lead).sel(valid_time=peak).item())
             for m in range(one.sizes["member"])
         ]
         return replace(event, probability=round(float(np.mean(members)), 3))
@@ -206,9 +209,3 @@ def with_probability(
     )
     reached = area_met(fraction, table.area_of(name))
     return replace(event, probability=round(float(reached.mean("member")), 3))
-
-
-def _lead(data: xr.DataArray, reference_time) -> xr.DataArray:
-    return (
-        data["valid_time"] - np.datetime64(reference_time.replace(tzinfo=None), "ns")
-    ) / np.timedelta64(1, "h")

@@ -187,9 +187,6 @@ class HazardCriteria(Frozen):
     levels: dict[LevelName, LevelCriterion] = Field(min_length=1)
     notes: str = ""
 
-    def rule(self, level: LevelName) -> LevelCriterion:
-        return self.levels[level]
-
     def area_of(self, level: LevelName) -> AreaRule:
         area = self.levels[level].area or self.area
         assert area is not None  # checked on load
@@ -208,12 +205,6 @@ class HazardCriteria(Frozen):
         if comparison == "<":
             return canonical - STRICT_EPSILON
         return canonical
-
-    def threshold(self, level: LevelName) -> float:
-        """Default threshold of ``level`` in the canonical unit of the variable."""
-        value = self.levels[level].threshold
-        assert value is not None
-        return to_canonical(value, self.unit)
 
     def statistic_keys(self) -> list[float]:
         return [

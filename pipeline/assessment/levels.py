@@ -109,6 +109,12 @@ def _next_day(ordered: list[date], j: int) -> bool:
     return j > 0 and (ordered[j] - ordered[j - 1]).days == 1
 
 
+def lead_hours(valid_time: xr.DataArray, reference_time: datetime) -> xr.DataArray:
+    """Hours from the run's reference time to each valid time."""
+    reference = np.datetime64(reference_time.replace(tzinfo=None), "ns")
+    return (valid_time - reference) / np.timedelta64(1, "h")
+
+
 def level_reached(
     fractions: xr.DataArray,
     table: HazardCriteria,
@@ -157,9 +163,7 @@ def assess_levels(
             break
     if template is None:
         raise ConfigError(f"statistics have no variable for hazard {hazard}")
-    lead = (
-        statistics["valid_time"] - np.datetime64(reference_time.replace(tzinfo=None), "ns")
-    ) / np.timedelta64(1, "h")
+    lead = lead_hours(statistics["valid_time"], reference_time)
     countries = sorted(criteria)
     levels, consultation, missing = [], [], []
     for country in countries:

@@ -240,3 +240,29 @@ def test_a_run_without_the_variable_leaves_that_authority_not_assessed():
     assert levels.tolist() == [2]  # strenger Frost below -10
     assert cube.attrs["not_assessed"] == ["NL"]
     assert cube["level"].sel(region="X", criteria="NL").values.tolist() == [0]
+
+
+def test_ensemble_probability_of_a_multi_day_level_counts_members_with_the_series():
+    """Three members: two have three days at 35 °C (KNMI orange by the 3-day rule), one only
+    two. At the event's peak hour 2 of 3 members reach orange: probability 0.667."""
+    from pipeline.assessment.assess import with_probability
+
+    series = _heat([35, 35, 35, 20])["air_temperature_fraction_above"].values  # 1 member
+    short = _heat([35, 35, 25, 20])["air_temperature_fraction_above"].values
+    stats = _heat([35, 35, 35, 20])
+    stats = stats.isel(member=[0, 0, 0]).assign_coords(member=[1, 2, 3])
+    values = np.concatenate([series, series, short], axis=2)
+    stats["air_temperature_fraction_above"] = (stats["air_temperature_fraction_above"].dims, values)
+    reference = datetime(2026, 7, 1, tzinfo=UTC)
+    cube = assess_levels(stats, CRITERIA, "heat", reference_time=reference)
+    event = next(
+        e
+        for e in find_events(
+            cube["level"].sel(criteria=["NL"]),
+            stats["air_temperature_max"].max("member"),
+            {"X": "NL"},
+            "heat",
+        )
+        if e.peak_level == 2
+    )
+    assert with_probability(event, stats, CRITERIA, reference).probability == 0.667

@@ -32,7 +32,8 @@ from pydantic import Field, model_validator
 
 from pipeline.config import Country, Frozen, Language, Source, load_yaml_model
 from pipeline.errors import ConfigError
-from pipeline.units import to_canonical
+from pipeline.units import CRITERIA_UNITS, to_canonical
+from pipeline.variables import CANONICAL_UNITS
 
 LEVELS = ("none", "yellow", "orange", "red")
 LevelName = Literal["yellow", "orange", "red"]
@@ -49,40 +50,79 @@ STRICT_EPSILON = 1e-6
 
 class HazardKind(Frozen):
     """What a hazard reads: the canonical variables it may be computed from, in which direction,
-    and its MeteoAlarm awareness type (spelled as in MeteoAlarm's CAP template: receivers match
-    the string)."""
+    its MeteoAlarm awareness type (spelled as in MeteoAlarm's CAP template: receivers match the
+    string), and how texts speak of it: the ``family`` whose words it shares, the ``quantity``
+    its amounts are (``flag``: a phenomenon present or not, no amount) and, for amounts over a
+    period, ``window_hours``."""
 
     variables: tuple[str, ...]
     direction: Literal["above", "below"]
     awareness_type: str
+    family: str
+    quantity: Literal["gust", "rain", "temperature", "snow", "hail", "flag"]
+    window_hours: int | None = None
 
 
 _RAIN = {
     f"rain_{n}h": HazardKind(
-        variables=(f"precipitation_{n}h",), direction="above", awareness_type="10; Rain"
-    )
+        variables=(f"precipitation_{n}h",), direction="above", awareness_type="10; Rain",
+        family="rain" if n < 12 else "persistent_rain", quantity="rain", window_hours=n,
+    )  # fmt: skip
     for n in (1, 6, 12, 24, 48, 72)
 }
-#: Each hazard crosswarn assesses.
-HAZARDS: dict[str, HazardKind] = {
-    "wind": HazardKind(variables=("wind_gust",), direction="above", awareness_type="1; Wind"),
-    # The rain element of thunderstorm criteria (KNMI's "30 mm of meer in 1 uur" for
-    # onweersbuien); gust and hail elements need a convection indicator (not assessed).
-    "thunderstorm": HazardKind(
-        variables=("precipitation_1h",), direction="above", awareness_type="3; Thunderstorm"
-    ),
-    **_RAIN,
-    "heat": HazardKind(
-        variables=("air_temperature",), direction="above", awareness_type="5; high-temperature"
-    ),
-    "cold": HazardKind(
-        variables=("air_temperature", "wind_chill"),
-        direction="below",
-        awareness_type="6; low-temperature",
-    ),
+_SNOW = {
+    f"snow_{n}h": HazardKind(
+        variables=(f"fresh_snow_{n}h",), direction="above", awareness_type="2; snow-ice",
+        family="snow", quantity="snow", window_hours=n,
+    )  # fmt: skip
+    for n in (1, 6, 12, 24, 48)
 }
-Hazard = Literal["wind", "thunderstorm", "rain_1h", "rain_6h", "rain_12h", "rain_24h",
-                 "rain_48h", "rain_72h", "heat", "cold"]  # fmt: skip
+#: Each hazard crosswarn assesses. A thunderstorm is assessed by its elements, each a hazard
+#: of the thunderstorm family: the storm itself (lightning: DWD's level 1), its gusts, its
+#: hourly rain and its hail; an authority's thunderstorm level is the highest its elements give.
+HAZARDS: dict[str, HazardKind] = {
+    "wind": HazardKind(
+        variables=("wind_gust",), direction="above", awareness_type="1; Wind", family="wind",
+        quantity="gust",
+    ),  # fmt: skip
+    "thunderstorm": HazardKind(
+        variables=("thunderstorm",), direction="above", awareness_type="3; Thunderstorm",
+        family="thunderstorm", quantity="flag",
+    ),  # fmt: skip
+    "thunderstorm_gust": HazardKind(
+        variables=("thunderstorm_gust",), direction="above", awareness_type="3; Thunderstorm",
+        family="thunderstorm", quantity="gust",
+    ),  # fmt: skip
+    # Hourly rain in thunderstorms (KNMI's "30 mm of meer in 1 uur" for onweersbuien): rates
+    # like these are convective by nature, so the 1 h amount is read whether or not the model
+    # diagnoses the storm (HARMONIE and ECMWF open data do not).
+    "thunderstorm_rain": HazardKind(
+        variables=("precipitation_1h",), direction="above", awareness_type="3; Thunderstorm",
+        family="thunderstorm", quantity="rain", window_hours=1,
+    ),  # fmt: skip
+    "thunderstorm_hail": HazardKind(
+        variables=("hail_diameter",), direction="above", awareness_type="3; Thunderstorm",
+        family="thunderstorm", quantity="hail",
+    ),  # fmt: skip
+    **_RAIN,
+    **_SNOW,
+    "ice": HazardKind(
+        variables=("freezing_rain",), direction="above", awareness_type="2; snow-ice",
+        family="ice", quantity="flag",
+    ),  # fmt: skip
+    "heat": HazardKind(
+        variables=("air_temperature",), direction="above",
+        awareness_type="5; high-temperature", family="heat", quantity="temperature",
+    ),  # fmt: skip
+    "cold": HazardKind(
+        variables=("air_temperature", "wind_chill"), direction="below",
+        awareness_type="6; low-temperature", family="cold", quantity="temperature",
+    ),  # fmt: skip
+}
+Hazard = Literal["wind", "thunderstorm", "thunderstorm_gust", "thunderstorm_rain",
+                 "thunderstorm_hail", "rain_1h", "rain_6h", "rain_12h", "rain_24h", "rain_48h",
+                 "rain_72h", "snow_1h", "snow_6h", "snow_12h", "snow_24h", "snow_48h", "ice",
+                 "heat", "cold"]  # fmt: skip
 #: MeteoAlarm awareness types (CAP parameter awareness_type) of each hazard.
 AWARENESS_TYPE = {hazard: kind.awareness_type for hazard, kind in HAZARDS.items()}
 
@@ -182,7 +222,7 @@ class NotAssessed(Frozen):
 class HazardCriteria(Frozen):
     variable: str
     direction: Literal["above", "below"] = "above"
-    unit: Literal["km/h", "m/s", "mm", "degC"]
+    unit: Literal["km/h", "m/s", "mm", "cm", "degC", "1"]
     area: AreaRule | None = None
     levels: dict[LevelName, LevelCriterion] = Field(min_length=1)
     notes: str = ""
@@ -247,6 +287,12 @@ class AuthorityCriteria(Frozen):
                 raise ValueError(
                     f"hazards.{hazard}: must read one of {', '.join(kind.variables)} "
                     f"({kind.direction}), not {table.variable} ({table.direction})"
+                )
+            canonical = CANONICAL_UNITS[table.variable]
+            if table.unit not in CRITERIA_UNITS[canonical]:
+                raise ValueError(
+                    f"hazards.{hazard}.unit: {table.variable} is in {canonical}; state its "
+                    f"thresholds in {' or '.join(CRITERIA_UNITS[canonical])}, not {table.unit}"
                 )
             plain = [
                 (n, table.levels[n].threshold)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from pipeline.assessment.criteria import AuthorityCriteria
-from pipeline.publishing.texts import LEVEL_NAMES, display, local_time_text, trigger_texts
+from pipeline.publishing.texts import LEVEL_NAMES, local_time_text, peak_text, trigger_texts
 
 COLOURS = {"none": "#d9d9d9", "yellow": "#ffde00", "orange": "#ff9900", "red": "#e3001b"}
 
@@ -78,7 +78,7 @@ def render_bulletin_html(
     rows = []
     for event in sorted(events, key=lambda ev: (ev["country"], ev["region"])):
         level = event.get("published_level", event["peak_level_name"])
-        peak, unit = display(trigger["hazard"], event["peak_value"])
+        peak = peak_text(language, trigger["hazard"], event["peak_value"])
         rows.append(
             "<tr>"
             f"<td>{e(str(regions.loc[event['region'], 'name']))} ({e(event['region'])})</td>"
@@ -86,7 +86,7 @@ def render_bulletin_html(
             f'<td style="background:{COLOURS[level]}">{e(colour[level])}</td>'
             f"<td>{when(event['onset'])}</td>"
             f"<td>{when(event['expiry'])}</td>"
-            f"<td>{peak:.0f} {e(unit)}</td>"
+            f"<td>{e(peak)}</td>"
             f"<td>{e('; '.join(event.get('criteria_mismatches', [])))}</td>"
             "</tr>"
         )

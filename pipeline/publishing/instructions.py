@@ -118,6 +118,46 @@ LAND: dict[str, dict[int, Texts]] = {
             "en": "Stay indoors and follow the instructions of the authorities.",
         },
     },
+    "snow": {
+        1: {
+            "nl": "Houd rekening met gladde wegen en paden en met vertragingen in het verkeer. Pas je snelheid aan.",
+            "fr": "Attendez-vous à des routes et trottoirs glissants et à des retards de circulation. Adaptez votre vitesse.",
+            "de": "Rechnen Sie mit glatten Straßen und Wegen und mit Verzögerungen im Verkehr. Passen Sie Ihre Geschwindigkeit an.",
+            "en": "Expect slippery roads and paths and traffic delays. Adjust your speed.",
+        },
+        2: {
+            "nl": "Stel verplaatsingen zo mogelijk uit. Ga je toch op pad, neem dan warme kleding, water en een opgeladen telefoon mee.",
+            "fr": "Reportez vos déplacements si possible. Si vous devez partir, emportez des vêtements chauds, de l'eau et un téléphone chargé.",
+            "de": "Verschieben Sie Fahrten nach Möglichkeit. Wenn Sie fahren müssen, nehmen Sie warme Kleidung, Wasser und ein geladenes Telefon mit.",
+            "en": "Postpone travel if you can. If you must travel, take warm clothing, water and a charged phone.",
+        },
+        3: {
+            "nl": "Ga niet de weg op. Blijf binnen en volg de instructies van de hulpdiensten.",
+            "fr": "Ne prenez pas la route. Restez à l'intérieur et suivez les consignes des autorités.",
+            "de": "Vermeiden Sie Fahrten. Bleiben Sie im Haus und folgen Sie den Anweisungen der Behörden.",
+            "en": "Do not travel. Stay indoors and follow the instructions of the emergency services.",
+        },
+    },
+    "ice": {
+        1: {
+            "nl": "Let op spiegelgladde wegen, fietspaden en stoepen, ook waar het nat lijkt. Rijd en loop voorzichtig.",
+            "fr": "Attention aux routes, pistes cyclables et trottoirs verglacés, même là où ils semblent seulement mouillés. Circulez avec prudence.",
+            "de": "Achten Sie auf spiegelglatte Straßen, Radwege und Gehwege, auch wo sie nur nass aussehen. Fahren und gehen Sie vorsichtig.",
+            "en": "Watch out for glazed roads, cycle paths and pavements, even where they look merely wet. Drive and walk with care.",
+        },
+        2: {
+            "nl": "Stel verplaatsingen uit tot de wegen gestrooid zijn. Fiets niet en loop alleen als het moet.",
+            "fr": "Reportez vos déplacements jusqu'au salage des routes. Ne prenez pas le vélo et ne sortez à pied qu'en cas de nécessité.",
+            "de": "Verschieben Sie Fahrten, bis die Straßen gestreut sind. Fahren Sie nicht Rad und gehen Sie nur zu Fuß, wenn es sein muss.",
+            "en": "Postpone travel until roads are gritted. Do not cycle, and walk only if you must.",
+        },
+        3: {
+            "nl": "Ga niet naar buiten en niet de weg op. Volg de instructies van de hulpdiensten.",
+            "fr": "Ne sortez pas et ne prenez pas la route. Suivez les consignes des autorités.",
+            "de": "Gehen Sie nicht ins Freie und vermeiden Sie Fahrten. Folgen Sie den Anweisungen der Behörden.",
+            "en": "Do not go out and do not travel. Follow the instructions of the emergency services.",
+        },
+    },
 }  # fmt: skip
 
 MARINE: dict[str, dict[int, Texts]] = {
@@ -164,6 +204,18 @@ MARINE: dict[str, dict[int, Texts]] = {
         "fr": "Équipages : attention au givrage du pont et des superstructures, et à l'hypothermie en cas de chute à l'eau.",
         "de": "Besatzungen: Achten Sie auf Vereisung von Deck und Aufbauten und auf Unterkühlung bei einem Sturz ins Wasser.",
         "en": "Crews: beware of icing on deck and superstructures, and of hypothermia if you fall into the water.",
+    }),
+    "snow": _every_level({
+        "nl": "Reken op slecht zicht op het water en op sneeuw en ijs op dek, steigers en kades: vaar voorzichtig.",
+        "fr": "Attendez-vous à une mauvaise visibilité sur l'eau et à de la neige et de la glace sur le pont, les pontons et les quais : naviguez avec prudence.",
+        "de": "Rechnen Sie mit schlechter Sicht auf dem Wasser und mit Schnee und Eis an Deck, auf Stegen und Kais: Fahren Sie vorsichtig.",
+        "en": "Expect poor visibility on the water and snow and ice on deck, pontoons and quays: navigate with care.",
+    }),
+    "ice": _every_level({
+        "nl": "Bemanningen: dek, steigers en kades worden spiegelglad; pas op voor ijsafzetting op opbouw en tuigage.",
+        "fr": "Équipages : le pont, les pontons et les quais deviennent verglacés ; attention au givrage des superstructures et du gréement.",
+        "de": "Besatzungen: Deck, Stege und Kais werden spiegelglatt; achten Sie auf Vereisung von Aufbauten und Takelage.",
+        "en": "Crews: decks, pontoons and quays turn to glaze; beware of icing on superstructures and rigging.",
     }),
 }  # fmt: skip
 

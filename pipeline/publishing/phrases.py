@@ -175,14 +175,24 @@ SENTENCES = {
 NOUNS = {
     "wind": {"nl": "zware windstoten", "fr": "rafales de vent violentes", "de": "Sturmböen",
              "en": "severe wind gusts"},
-    "thunderstorm": {"nl": "onweersbuien met hevige neerslag", "fr": "orages avec fortes pluies",
-                     "de": "Gewitter mit Starkregen", "en": "thunderstorms with heavy rain"},
+    "thunderstorm_flag": {"nl": "onweersbuien", "fr": "orages", "de": "Gewitter",
+                          "en": "thunderstorms"},
+    "thunderstorm_gust": {"nl": "onweersbuien met zware windstoten",
+                          "fr": "orages avec rafales violentes", "de": "Gewitter mit Sturmböen",
+                          "en": "thunderstorms with severe gusts"},
+    "thunderstorm_rain": {"nl": "onweersbuien met hevige neerslag", "fr": "orages avec fortes pluies",
+                          "de": "Gewitter mit Starkregen", "en": "thunderstorms with heavy rain"},
+    "thunderstorm_hail": {"nl": "onweersbuien met hagel", "fr": "orages avec grêle",
+                          "de": "Gewitter mit Hagel", "en": "thunderstorms with hail"},
     "rain": {"nl": "hevige neerslag", "fr": "fortes pluies", "de": "Starkregen",
              "en": "heavy rain"},
     "persistent_rain": {"nl": "langdurige neerslag", "fr": "pluies persistantes",
                         "de": "Dauerregen", "en": "persistent rain"},
     "heat": {"nl": "hitte", "fr": "fortes chaleurs", "de": "Hitze", "en": "extreme heat"},
     "cold": {"nl": "strenge koude", "fr": "grand froid", "de": "Kälte", "en": "severe cold"},
+    "snow": {"nl": "sneeuwval", "fr": "chutes de neige", "de": "Schneefall", "en": "snowfall"},
+    "ice": {"nl": "ijzel", "fr": "pluie verglaçante", "de": "Glatteis",
+            "en": "freezing rain and glaze"},
 }  # fmt: skip
 
 #: DWD's event words (its CAP <event>, in sentence case) per MeteoAlarm level, for German
@@ -195,13 +205,16 @@ DWD = {
     "rain": {2: "Starkregen", 3: "heftiger Starkregen"},
     "persistent_rain": {2: "Dauerregen", 3: "ergiebiger Dauerregen"},
     "cold": {1: "Frost", 2: "strenger Frost"},
+    "snow": {1: "leichter Schneefall", 2: "Schneefall", 3: "starker Schneefall"},
+    "ice": {2: "Glatteis", 3: "Glatteis"},
 }
 #: Within a level DWD names gusts by Beaufort class: from these speeds (km/h) the stronger word.
 DWD_STRONGER_GUSTS = {2: (90, "schwere Sturmböen"), 3: (120, "Orkanböen")}
 
 #: Météo-France's vigilance phenomena ("vigilance orange vent violent").
 VIGILANCE = {"wind": "vent violent", "thunderstorm": "orages", "rain": "pluie-inondation",
-              "persistent_rain": "pluie-inondation", "heat": "canicule", "cold": "grand froid"}  # fmt: skip
+              "persistent_rain": "pluie-inondation", "heat": "canicule", "cold": "grand froid",
+              "snow": "neige-verglas", "ice": "neige-verglas"}  # fmt: skip
 
 #: The amount a warning states, per language: a band, an open band above the top level, or the
 #: peak alone (a level without one threshold); and the peak beyond the band.
@@ -237,11 +250,31 @@ BEYOND = {
 QUANTITY = {
     "wind": {"nl": "windstoten {amount}", "fr": "des rafales {amount} sont attendues",
              "de": "Böen {amount}", "en": "gusts {amount}"},
-    "thunderstorm": {
+    "thunderstorm_flag": {"nl": "onweersbuien", "fr": "des orages sont attendus",
+                          "de": "Gewitter", "en": "thunderstorms"},
+    "thunderstorm_gust": {
+        "nl": "onweersbuien met windstoten {amount}",
+        "fr": "des orages avec des rafales {amount} sont attendus",
+        "de": "Gewitter mit Böen {amount}",
+        "en": "thunderstorms with gusts {amount}"},
+    "thunderstorm_rain": {
         "nl": "onweersbuien met neerslaghoeveelheden {amount} in {duration}",
         "fr": "des orages avec des cumuls de pluie {amount} en {duration} sont attendus",
         "de": "Gewitter mit Niederschlagsmengen {amount} in {duration}",
         "en": "thunderstorms with rainfall {amount} in {duration}"},
+    "thunderstorm_hail": {
+        "nl": "onweersbuien met hagelstenen {amount}",
+        "fr": "des orages avec de la grêle {amount} sont attendus",
+        "de": "Gewitter mit Hagel {amount}",
+        "en": "thunderstorms with hailstones {amount}"},
+    "snow": {"nl": "verse sneeuw {amount} in {duration}",
+             "fr": "des chutes de neige fraîche {amount} en {duration} sont attendues",
+             "de": "Neuschnee {amount} in {duration}",
+             "en": "fresh snow {amount} in {duration}"},
+    "ice": {"nl": "perioden met ijzel (onderkoelde regen of motregen)",
+            "fr": "des pluies ou bruines verglaçantes sont attendues",
+            "de": "gefrierender Regen oder Sprühregen mit Glatteis",
+            "en": "spells of freezing rain or drizzle with glaze"},
     "rain": {"nl": "neerslaghoeveelheden {amount} in {duration}",
              "fr": "des cumuls de pluie {amount} en {duration} sont attendus",
              "de": "Niederschlagsmengen {amount} in {duration}",
@@ -266,4 +299,8 @@ TRIGGER_NOUNS = {
              "en": "heatwaves"},
     "cold": {"nl": "koudegolven", "fr": "vagues de froid", "de": "Kältewellen",
              "en": "cold waves"},
+    "snow": {"nl": "sneeuwval", "fr": "chutes de neige", "de": "Schneefälle",
+             "en": "snowfalls"},
+    "ice": {"nl": "ijzel", "fr": "pluies verglaçantes", "de": "Glatteis",
+            "en": "freezing rain"},
 }  # fmt: skip

@@ -71,31 +71,55 @@ def local_time_text(language: str, value: datetime) -> str:
 
 
 def family(hazard: str) -> str:
-    """wind, thunderstorm, rain, heat or cold: hazards that share words."""
-    return hazard.split("_")[0]
+    """The advice group of a hazard (wind, thunderstorm, rain, snow, ice, heat, cold)."""
+    named = _named(hazard)
+    return "rain" if named == "persistent_rain" else named
 
 
 def _window_hours(hazard: str) -> int:
-    """The accumulation period of rain; thunderstorm criteria read 1 h rain."""
-    return int(hazard.split("_")[1].rstrip("h")) if "_" in hazard else 1
+    """The period an amount covers (rain, fresh snow); 1 h for the others."""
+    return HAZARDS[hazard].window_hours or 1
 
 
 def _named(hazard: str) -> str:
     """The hazard's kind for naming it: 12 h rain and longer is persistent rain."""
-    kind = family(hazard)
-    return "persistent_rain" if kind == "rain" and _window_hours(hazard) >= 12 else kind
+    return HAZARDS[hazard].family
+
+
+def _quantity(hazard: str) -> str:
+    """The key of the hazard's sentence in :data:`phrases.QUANTITY`: thunderstorm elements
+    each have theirs (the storm itself, its gusts, rain and hail)."""
+    kind = HAZARDS[hazard]
+    return f"thunderstorm_{kind.quantity}" if kind.family == "thunderstorm" else family(hazard)
 
 
 def display(hazard: str, value: float) -> tuple[float, str]:
-    """A canonical value of ``hazard`` as people read it, (number, unit): thunderstorm
-    criteria read the 1 h rain."""
-    kind = family(hazard)
-    return for_display("rain" if kind == "thunderstorm" else kind, value)
+    """A canonical value of ``hazard`` as people read it, (number, unit)."""
+    return for_display(HAZARDS[hazard].quantity, value)
 
 
-def _whole(value: float) -> int:
-    """A displayed value rounded as it is printed (so that comparisons match the text)."""
+def _whole(value: float, hazard: str = "") -> float:
+    """A displayed value rounded as it is printed (so that comparisons match the text): whole
+    numbers, hail to the millimetre (DWD's 1.5 cm)."""
+    if hazard and HAZARDS[hazard].quantity == "hail":
+        return round(value, 1)
     return int(f"{value:.0f}")
+
+
+def number_text(language: str, value: float) -> str:
+    """A rounded value as the language writes it (a decimal comma but in English)."""
+    text = f"{value:g}"
+    return text if language == "en" else text.replace(".", ",")
+
+
+def peak_text(language: str, hazard: str, value: float) -> str:
+    """A peak as tables show it ("110 km/h", "2,5 cm"); empty for a phenomenon without an
+    amount."""
+    shown, unit = display(hazard, value)
+    if not unit:
+        return ""
+    unit = phrases.UNITS.get(language, {}).get(unit, unit)
+    return f"{number_text(language, _whole(shown, hazard))} {unit}"
 
 
 def _upper_first(text: str) -> str:
@@ -159,7 +183,7 @@ def _hazard_noun(language: str, event: Event, level: int, table: HazardCriteria 
         return word
     if (language, event.country) == ("fr", "FR"):
         return phrases.VIGILANCE[named]
-    return phrases.NOUNS[named][language]
+    return phrases.NOUNS[_quantity(event.hazard) if named == "thunderstorm" else named][language]
 
 
 def _level_band(table: HazardCriteria, level: int, month: int) -> tuple[float, float | None] | None:
@@ -184,21 +208,29 @@ def _amount(
 ) -> tuple[str, str]:
     """The amount a warning states and the peak beyond it: ("of 65–85 km/h", ", locally up to
     110 km/h"). Beyond a closed band the peak is local: the level's area rule holds only up to
-    the band; above an open band the peak is simply how far it goes."""
+    the band; above an open band the peak is simply how far it goes. A phenomenon without an
+    amount (a thunderstorm, freezing rain) states none."""
+    if HAZARDS[hazard].quantity == "flag":
+        return "", ""
     direction = HAZARDS[hazard].direction
     shown, unit = display(hazard, peak)
-    values = {"peak": _whole(shown), "unit": phrases.UNITS.get(language, {}).get(unit, unit)}
+
+    def text(value: float) -> str:
+        return number_text(language, value)
+
+    peak_shown = _whole(shown, hazard)
+    values = {"peak": text(peak_shown), "unit": phrases.UNITS.get(language, {}).get(unit, unit)}
     words, beyond = phrases.AMOUNT[language], phrases.BEYOND[language]
     if band is None:
         return words["up_to" if direction == "above" else "down_to"].format(**values), ""
-    low = _whole(display(hazard, band[0])[0])
-    high = None if band[1] is None else _whole(display(hazard, band[1])[0])
+    low = _whole(display(hazard, band[0])[0], hazard)
+    high = None if band[1] is None else _whole(display(hazard, band[1])[0], hazard)
     edge = low if high is None else high
-    further = values["peak"] > edge if direction == "above" else values["peak"] < edge
+    further = peak_shown > edge if direction == "above" else peak_shown < edge
     if high is None:
-        amount = words[direction].format(low=low, **values)
+        amount = words[direction].format(low=text(low), **values)
         return amount, beyond[direction].format(**values) if further else ""
-    span = phrases.RANGE[language][min(low, high) < 0].format(low=low, high=high)
+    span = phrases.RANGE[language][min(low, high) < 0].format(low=text(low), high=text(high))
     amount = words["band"].format(range=span, **values)
     return amount, beyond[f"locally_{direction}"].format(**values) if further else ""
 
@@ -243,7 +275,7 @@ def _forecast(
     if table is not None:
         band = _level_band(table, level, local(event.peak_time).month)
     amount, beyond = _amount(language, event.hazard, band, event.peak_value)
-    quantity = phrases.QUANTITY[family(event.hazard)][language].format(
+    quantity = phrases.QUANTITY[_quantity(event.hazard)][language].format(
         amount=amount, duration=_duration(language, event.hazard)
     )
     return phrases.SENTENCES[language]["forecast"].format(

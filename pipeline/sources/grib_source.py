@@ -265,11 +265,8 @@ class GribSource(Source):
 
     @staticmethod
     def _attrs(canonical: str, extra: dict) -> dict:
-        return {
-            "units": CANONICAL_UNITS[canonical],
-            "standard_name": CF_STANDARD_NAMES[canonical],
-            **extra,
-        }
+        named = {"standard_name": CF_STANDARD_NAMES[canonical]} if canonical in CF_STANDARD_NAMES else {}
+        return {"units": CANONICAL_UNITS[canonical], **named, **extra}
 
     @staticmethod
     def _regular_coords(grid: RegularGrid) -> tuple[dict, dict]:

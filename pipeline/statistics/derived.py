@@ -1,10 +1,28 @@
-"""Variables derived from the canonical ones before statistics: wind chill (KNMI's
-gevoelstemperatuur). Pure and lazy: dask arrays stay dask arrays."""
+"""Variables derived from the canonical ones before statistics. Pure and lazy: dask arrays stay
+dask arrays.
+
+- ``wind_chill``: KNMI's gevoelstemperatuur (JAG/TI) from 2 m temperature and 10 m wind;
+- ``snowfall_{n}h``: ICON's grid-scale plus convective snowfall, when a source gives the two;
+- ``fresh_snow_{n}h``: fresh snow depth (cm) from snowfall water equivalent at 10:1;
+- ``thunderstorm``: 1 where the present-weather code says thunderstorm (WMO 4677 95-99);
+- ``thunderstorm_gust``: the gust where a thunderstorm is, 0 elsewhere (the gust element of
+  thunderstorm criteria: a gust counts for a thunderstorm warning only inside the storm);
+- ``freezing_rain``: 1 where ww says freezing rain or drizzle (56, 57, 66, 67) or ECMWF's
+  precipitation type does (3, 12).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import xarray as xr
+
+from pipeline.variables import (
+    FREEZING_CODES,
+    FREEZING_PTYPES,
+    PRECIPITATION_WINDOWS,
+    SNOW_DEPTH_CM_PER_MM,
+    THUNDERSTORM_CODES,
+)
 
 #: JAG/TI wind chill (Osczevski and Bluestein 2005; adopted by Environment Canada and the US NWS
 #: in 2001, and by KNMI as its gevoelstemperatuur): defined for air temperatures up to 10 °C and
@@ -25,15 +43,63 @@ def wind_chill(temperature_c, wind_speed_kmh):
         np.where(valid, chill, temperature_c))  # fmt: skip
 
 
+def _coded(codes: xr.DataArray, wanted: tuple[int, ...]) -> xr.DataArray:
+    """1 where ``codes`` (a categorical field, stored as floats) is one of ``wanted``, 0 where
+    it is another code, NaN where it is missing."""
+    flag = codes.round().isin(list(wanted)).astype(np.float32)
+    return flag.where(codes.notnull())
+
+
+def _flag_attrs(long_name: str) -> dict:
+    return {"units": "1", "long_name": long_name, "flag_values": [0, 1]}
+
+
 def with_derived(forecast: xr.Dataset) -> xr.Dataset:
     """``forecast`` plus every derived variable its canonical variables allow."""
-    needed = {"air_temperature", "eastward_wind", "northward_wind"}
-    if not needed <= set(forecast.data_vars):
-        return forecast
-    speed_kmh = np.hypot(forecast["eastward_wind"], forecast["northward_wind"]) * 3.6
-    chill = wind_chill(forecast["air_temperature"], speed_kmh).astype(np.float32)
-    chill.attrs = {
-        "units": "degC",
-        "long_name": "wind chill (JAG/TI) from 2 m temperature and 10 m wind",
-    }
-    return forecast.assign(wind_chill=chill)
+    derived: dict[str, xr.DataArray] = {}
+    have = set(forecast.data_vars)
+    if {"air_temperature", "eastward_wind", "northward_wind"} <= have:
+        speed_kmh = np.hypot(forecast["eastward_wind"], forecast["northward_wind"]) * 3.6
+        chill = wind_chill(forecast["air_temperature"], speed_kmh).astype(np.float32)
+        chill.attrs = {
+            "units": "degC",
+            "long_name": "wind chill (JAG/TI) from 2 m temperature and 10 m wind",
+        }
+        derived["wind_chill"] = chill
+    for n in PRECIPITATION_WINDOWS:
+        parts = [f"snowfall_grid_scale_{n}h", f"snowfall_convective_{n}h"]
+        snowfall = forecast.get(f"snowfall_{n}h")
+        if snowfall is None and set(parts) <= have:
+            snowfall = (forecast[parts[0]] + forecast[parts[1]]).astype(np.float32)
+            snowfall.attrs = {"units": "mm", "standard_name": "snowfall_amount", "window_hours": n}
+            derived[f"snowfall_{n}h"] = snowfall
+        if snowfall is not None:
+            depth = (snowfall * SNOW_DEPTH_CM_PER_MM).astype(np.float32)
+            depth.attrs = {
+                "units": "cm",
+                "standard_name": "thickness_of_snowfall_amount",
+                "long_name": f"fresh snow in {n} h: snowfall water equivalent at 10:1 "
+                "(crosswarn's conversion)",
+                "window_hours": n,
+            }
+            derived[f"fresh_snow_{n}h"] = depth
+    if "weather_code" in have:
+        storm = _coded(forecast["weather_code"], THUNDERSTORM_CODES)
+        storm.attrs = _flag_attrs("thunderstorm (present weather ww 95-99)")
+        derived["thunderstorm"] = storm
+        if "wind_gust" in have:
+            gust = xr.where(storm == 1, forecast["wind_gust"], 0.0).where(storm.notnull())
+            gust = gust.astype(np.float32)
+            gust.attrs = {
+                "units": "m s-1",
+                "long_name": "gust where a thunderstorm is (ww 95-99), 0 elsewhere",
+            }
+            derived["thunderstorm_gust"] = gust
+        freezing = _coded(forecast["weather_code"], FREEZING_CODES)
+        freezing.attrs = _flag_attrs("freezing rain or drizzle (present weather ww 56/57/66/67)")
+        derived["freezing_rain"] = freezing
+    elif "precipitation_type" in have:
+        freezing = _coded(forecast["precipitation_type"], FREEZING_PTYPES)
+        freezing.attrs = _flag_attrs("freezing rain or drizzle (precipitation type 3 or 12)")
+        derived["freezing_rain"] = freezing
+    return forecast.assign(derived) if derived else forecast

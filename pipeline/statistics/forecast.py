@@ -23,6 +23,11 @@ STATISTIC_VARIABLES = (
     *(f"precipitation_{n}h" for n in PRECIPITATION_WINDOWS),
     "air_temperature",
     "wind_chill",  # derived, when the forecast holds 10 m wind
+    "thunderstorm",  # derived from ww: the share of the area with a thunderstorm
+    "thunderstorm_gust",  # derived: gusts inside thunderstorms
+    "hail_diameter",
+    *(f"fresh_snow_{n}h" for n in PRECIPITATION_WINDOWS),  # derived from snowfall
+    "freezing_rain",  # derived from ww or ptype: the share with freezing rain or drizzle
 )
 
 

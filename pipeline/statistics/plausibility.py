@@ -85,11 +85,13 @@ def _step(stats: xr.Dataset, valid_time) -> int | None:
 
 
 def _window_defined(stats: xr.Dataset, variable: str) -> xr.DataArray | None:
-    """For a precipitation window: whether its start is an output step at each valid time
-    (else it is missing by design); None for other variables or without step metadata."""
-    if not variable.startswith("precipitation_") or "step_hours" not in stats.coords:
+    """For a precipitation or fresh-snow window: whether its start is an output step at each
+    valid time (else it is missing by design); None for other variables or without step
+    metadata."""
+    stem = next((s for s in ("precipitation_", "fresh_snow_") if variable.startswith(s)), None)
+    if stem is None or "step_hours" not in stats.coords:
         return None
-    hours = int(variable.removeprefix("precipitation_").removesuffix("h"))
+    hours = int(variable.removeprefix(stem).removesuffix("h"))
     steps = [int(s) for s in stats["step_hours"].values]
     intervals = [int(i) for i in stats["interval_hours"].values]
     outputs = {0, *steps, *(s - i for s, i in zip(steps, intervals, strict=True))}

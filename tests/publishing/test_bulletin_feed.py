@@ -79,7 +79,7 @@ def test_trigger_description_lists_levels_mismatches_and_the_official_pages():
 
 
 def test_trigger_texts_read_well_in_every_language():
-    french = _trigger_texts("fr", hazard="thunderstorm")["description"]
+    french = _trigger_texts("fr", hazard="thunderstorm_rain")["description"]
     assert "on attend des orages des deux côtés de la frontière." in french
     german = _trigger_texts("de", hazard="heat")["description"]
     assert "werden auf beiden Seiten der Grenze Hitzewellen erwartet." in german
@@ -303,15 +303,19 @@ def test_a_cancelled_bulletin_says_so():
 
 
 def test_bulletin_shows_thunderstorm_rain_in_mm():
-    trigger = TRIGGER | {"hazard": "thunderstorm"}
-    events = [_bulletin_event("BE008", "BE", 32.0) | {"hazard": "thunderstorm"}]
+    trigger = TRIGGER | {"hazard": "thunderstorm_rain"}
+    events = [_bulletin_event("BE008", "BE", 32.0) | {"hazard": "thunderstorm_rain"}]
     assert "<td>32 mm</td>" in _bulletin(events=events, trigger=trigger)
+    assert "<td>32 l/m²</td>" in _bulletin("de", events=events, trigger=trigger)
 
 
-@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
-def test_bulletin_renders_in_every_language(language):
+@pytest.mark.parametrize(
+    ("language", "peak"),
+    [("nl", "90 km/u"), ("fr", "90 km/h"), ("de", "90 km/h"), ("en", "90 km/h")],
+)
+def test_bulletin_renders_in_every_language(language, peak):
     page = _bulletin(language)
-    assert "90 km/h" in page
+    assert f"<td>{peak}</td>" in page
     assert f"crosswarn trigger {TRIGGER['id']}" in page
     assert WEB["BE"] in page
 

@@ -117,7 +117,7 @@ def test_special_characters_are_escaped():
     ("hazard", "region", "peak", "expected"),
     [
         ("wind", "BE008", 30.0, "1; Wind"),
-        ("thunderstorm", "DE127", 18.0, "3; Thunderstorm"),
+        ("thunderstorm_rain", "DE127", 18.0, "3; Thunderstorm"),
         ("rain_1h", "BE008", 20.0, "10; Rain"),
         ("rain_12h", "DE127", 30.0, "10; Rain"),
         ("heat", "FR070", 34.0, "5; high-temperature"),

@@ -154,7 +154,7 @@ def test_cold_bands_run_downwards_and_negative_numbers_are_written_out():
 
 
 def test_thunderstorms_state_the_hour_of_rain():
-    event = _event("DE127", hazard="thunderstorm", peak_value=18.0, level=2)
+    event = _event("DE127", hazard="thunderstorm_rain", peak_value=18.0, level=2)
     texts = _texts(event=event, area="Kreis Euskirchen")
     assert "thunderstorms with rainfall of 15–25 mm in 1 hour are expected" in texts["description"]
     assert texts["event"] == "Thunderstorms with heavy rain"
@@ -242,9 +242,9 @@ def test_a_level_the_authority_decides_on_impact_recommends_consultation():
         ("rain_12h", 3, 45.0, "ergiebiger Dauerregen"),
         ("cold", 1, -3.0, "Frost"),
         ("cold", 2, -12.0, "strenger Frost"),
-        ("thunderstorm", 1, 8.0, "Gewitter"),
-        ("thunderstorm", 2, 18.0, "starkes Gewitter"),
-        ("thunderstorm", 3, 30.0, "schweres Gewitter"),
+        ("thunderstorm_rain", 1, 8.0, "Gewitter"),
+        ("thunderstorm_rain", 2, 18.0, "starkes Gewitter"),
+        ("thunderstorm_rain", 3, 30.0, "schweres Gewitter"),
     ],
 )
 def test_german_regions_get_dwds_event_word_for_the_level(hazard, level, peak, word):

@@ -65,59 +65,95 @@ class HazardKind(Frozen):
 
 _RAIN = {
     f"rain_{n}h": HazardKind(
-        variables=(f"precipitation_{n}h",), direction="above", awareness_type="10; Rain",
-        family="rain" if n < 12 else "persistent_rain", quantity="rain", window_hours=n,
-    )  # fmt: skip
+        variables=(f"precipitation_{n}h",),
+        direction="above",
+        awareness_type="10; Rain",
+        family="rain" if n < 12 else "persistent_rain",
+        quantity="rain",
+        window_hours=n,
+    )
     for n in (1, 6, 12, 24, 48, 72)
 }
 _SNOW = {
     f"snow_{n}h": HazardKind(
-        variables=(f"fresh_snow_{n}h",), direction="above", awareness_type="2; snow-ice",
-        family="snow", quantity="snow", window_hours=n,
-    )  # fmt: skip
+        variables=(f"fresh_snow_{n}h",),
+        direction="above",
+        awareness_type="2; snow-ice",
+        family="snow",
+        quantity="snow",
+        window_hours=n,
+    )
     for n in (1, 6, 12, 24, 48)
 }
 #: Each hazard crosswarn assesses. A thunderstorm is assessed by its elements, each a hazard
-#: of the thunderstorm family: the storm itself (lightning: DWD's level 1), its gusts, its
-#: hourly rain and its hail; an authority's thunderstorm level is the highest its elements give.
+#: of the thunderstorm family with the MeteoAlarm type Thunderstorm: the storm itself (DWD's
+#: level 1 GEWITTER), its gusts, its hourly rain and its hail. Criteria give a thunderstorm the
+#: level of its strongest element ("es genügt, wenn eine der begleitenden Wettererscheinungen
+#: ihr Unwetterkriterium erfüllt"); crosswarn warns per element, as it does per rain window, so
+#: each message states the element and amount that set its level.
 HAZARDS: dict[str, HazardKind] = {
     "wind": HazardKind(
-        variables=("wind_gust",), direction="above", awareness_type="1; Wind", family="wind",
+        variables=("wind_gust",),
+        direction="above",
+        awareness_type="1; Wind",
+        family="wind",
         quantity="gust",
-    ),  # fmt: skip
+    ),
     "thunderstorm": HazardKind(
-        variables=("thunderstorm",), direction="above", awareness_type="3; Thunderstorm",
-        family="thunderstorm", quantity="flag",
-    ),  # fmt: skip
+        variables=("thunderstorm",),
+        direction="above",
+        awareness_type="3; Thunderstorm",
+        family="thunderstorm",
+        quantity="flag",
+    ),
     "thunderstorm_gust": HazardKind(
-        variables=("thunderstorm_gust",), direction="above", awareness_type="3; Thunderstorm",
-        family="thunderstorm", quantity="gust",
-    ),  # fmt: skip
+        variables=("thunderstorm_gust",),
+        direction="above",
+        awareness_type="3; Thunderstorm",
+        family="thunderstorm",
+        quantity="gust",
+    ),
     # Hourly rain in thunderstorms (KNMI's "30 mm of meer in 1 uur" for onweersbuien): rates
     # like these are convective by nature, so the 1 h amount is read whether or not the model
     # diagnoses the storm (HARMONIE and ECMWF open data do not).
     "thunderstorm_rain": HazardKind(
-        variables=("precipitation_1h",), direction="above", awareness_type="3; Thunderstorm",
-        family="thunderstorm", quantity="rain", window_hours=1,
-    ),  # fmt: skip
+        variables=("precipitation_1h",),
+        direction="above",
+        awareness_type="3; Thunderstorm",
+        family="thunderstorm",
+        quantity="rain",
+        window_hours=1,
+    ),
     "thunderstorm_hail": HazardKind(
-        variables=("hail_diameter",), direction="above", awareness_type="3; Thunderstorm",
-        family="thunderstorm", quantity="hail",
-    ),  # fmt: skip
+        variables=("hail_diameter",),
+        direction="above",
+        awareness_type="3; Thunderstorm",
+        family="thunderstorm",
+        quantity="hail",
+    ),
     **_RAIN,
     **_SNOW,
     "ice": HazardKind(
-        variables=("freezing_rain",), direction="above", awareness_type="2; snow-ice",
-        family="ice", quantity="flag",
-    ),  # fmt: skip
+        variables=("freezing_rain",),
+        direction="above",
+        awareness_type="2; snow-ice",
+        family="ice",
+        quantity="flag",
+    ),
     "heat": HazardKind(
-        variables=("air_temperature",), direction="above",
-        awareness_type="5; high-temperature", family="heat", quantity="temperature",
-    ),  # fmt: skip
+        variables=("air_temperature",),
+        direction="above",
+        awareness_type="5; high-temperature",
+        family="heat",
+        quantity="temperature",
+    ),
     "cold": HazardKind(
-        variables=("air_temperature", "wind_chill"), direction="below",
-        awareness_type="6; low-temperature", family="cold", quantity="temperature",
-    ),  # fmt: skip
+        variables=("air_temperature", "wind_chill"),
+        direction="below",
+        awareness_type="6; low-temperature",
+        family="cold",
+        quantity="temperature",
+    ),
 }
 Hazard = Literal["wind", "thunderstorm", "thunderstorm_gust", "thunderstorm_rain",
                  "thunderstorm_hail", "rain_1h", "rain_6h", "rain_12h", "rain_24h", "rain_48h",

@@ -265,7 +265,8 @@ class GribSource(Source):
 
     @staticmethod
     def _attrs(canonical: str, extra: dict) -> dict:
-        named = {"standard_name": CF_STANDARD_NAMES[canonical]} if canonical in CF_STANDARD_NAMES else {}
+        standard = CF_STANDARD_NAMES.get(canonical)
+        named = {"standard_name": standard} if standard else {}
         return {"units": CANONICAL_UNITS[canonical], **named, **extra}
 
     @staticmethod

@@ -45,7 +45,11 @@ def _levels(country: str, hazard: str) -> dict[str, tuple[str, float | None]]:
         # onweersbuien 30 mm of meer in 1 uur, oranje 50; meer dan 50 / 75 mm in 24 uur;
         # gevoelstemperatuur -15 of lager.
         ("NL", "wind", {"yellow": (">=", 75), "orange": (">=", 100), "red": (">=", 120)}),
-        ("NL", "thunderstorm_rain", {"yellow": (">=", 30), "orange": (">=", 50), "red": (">=", None)}),
+        (
+            "NL",
+            "thunderstorm_rain",
+            {"yellow": (">=", 30), "orange": (">=", 50), "red": (">=", None)},
+        ),
         ("NL", "rain_24h", {"yellow": (">", 50), "orange": (">", 75), "red": (">=", None)}),
         ("NL", "cold", {"yellow": ("<=", -15)}),
         # KMI-IRM: geel 80-100 km/h, oranje 101-130, rood 130 of meer; regen geel 10-30/1 h,

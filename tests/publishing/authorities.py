@@ -76,8 +76,8 @@ DWD = authority(
     {
         "wind": hazard("wind_gust", "km/h", {"yellow": level(50, comparison=">"),
                                               "orange": level(65), "red": level(105)}),
-        "thunderstorm_rain": hazard("precipitation_1h", "mm", {"yellow": level(5), "orange": level(15),
-                                                          "red": level(25, comparison=">")}),
+        "thunderstorm_rain": hazard("precipitation_1h", "mm", {
+            "yellow": level(5), "orange": level(15), "red": level(25, comparison=">")}),
         "rain_1h": rain(1, orange=15, red=25),
         "rain_12h": rain(12, orange=25, red=40),
         "cold": hazard("air_temperature", "degC", {"yellow": level(0), "orange": level(-10)},

@@ -18,6 +18,7 @@ from pipeline.orchestration.dag import warnings_asset
 
 SOURCES = (
     "dwd-icon-d2",
+    "dwd-icon-d2-ruc",
     "dwd-icon-eu",
     "dwd-icon-d2-eps",
     "dwd-icon-eu-eps",

@@ -6,7 +6,7 @@ model run (the ``run`` param, or the run the logical date stands for), never by 
 idempotent.
 
 migrate_ledger, model_run -> wait_for_run (sensor, reschedule mode) -> fetch[variable] (mapped)
--> archive -> statistics[variable] (mapped) -> merge_statistics -> assess -> publish (Asset)
+-> archive -> statistics[part] (mapped) -> merge_statistics -> assess -> publish (Asset)
 -> deliver. The variables are the source's own (``default_params``), read when the run starts,
 so they are declared once, in the source class.
 """
@@ -82,9 +82,10 @@ def model_dag(source_id: str, *, schedule: str, wait_hours: int = 4, doc: str = 
 
         @task
         def variables() -> list[str]:
+            from pipeline.orchestration.statistics import group_names
             from pipeline.sources import get_source
 
-            return list(get_source(source_id).default_params)
+            return group_names(get_source(source_id))
 
         @task
         def fetch_variables() -> list[str]:

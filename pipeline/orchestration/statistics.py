@@ -1,6 +1,8 @@
 """Stage ``statistics``: region statistics of a run's canonical variables.
 
-In Airflow each provider variable is a mapped task writing ``parts/{param}.nc``, merged by
+In Airflow each statistics part (a provider variable, or the few a derived variable needs
+together, e.g. ``vmax_10m+ww`` for thunderstorm gusts) is a mapped task writing
+``parts/{part}.nc``, merged by
 :func:`merge_statistics` into ``statistics.nc``; in one process (:func:`statistics` without
 ``param``) every variable is computed and merged in memory and written once.
 """
@@ -18,6 +20,7 @@ from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import read_netcdf, work_dir, write_netcdf
 from pipeline.settings import Settings
 from pipeline.sources import make_source
+from pipeline.statistics.derived import statistics_groups
 from pipeline.statistics.forecast import STATISTIC_VARIABLES, forecast_statistics
 from pipeline.statistics.plausibility import implausible, load_limits
 
@@ -34,17 +37,32 @@ def statistics(source_id: str, run: str, settings: Settings, param: str | None =
     source = make_source(source_id, settings)
     if param:
         target = work_dir(settings, source_id, run) / "parts" / f"{param}.nc"
-        write_netcdf(_statistics(source, run, settings, [param]), target)
+        write_netcdf(_statistics(source, run, settings, param.split(GROUP_JOIN)), target)
         return str(target)
-    parts = [_statistics(source, run, settings, [p]) for p in source.default_params]
+    parts = [_statistics(source, run, settings, list(g)) for g in groups(source)]
     return str(_write_merged(parts, source_id, run, settings))
 
 
+#: Joins the provider variables of one statistics part in its name ("vmax_10m+ww").
+GROUP_JOIN = "+"
+
+
+def groups(source) -> list[tuple[str, ...]]:
+    """The source's default variables in statistics parts: those a derived variable needs
+    together (gust and ww for thunderstorm gusts) in one part, the others alone."""
+    return statistics_groups({p: source.table[p].canonical for p in source.default_params})
+
+
+def group_names(source) -> list[str]:
+    """The names of the statistics parts (the mapped statistics tasks' variables)."""
+    return [GROUP_JOIN.join(g) for g in groups(source)]
+
+
 def merge_statistics(source_id: str, run: str, settings: Settings) -> str:
-    """Merge the per-variable parts of the source's default variables into statistics.nc."""
+    """Merge the parts of the source's default variables into statistics.nc."""
     source = make_source(source_id, settings)
     folder = work_dir(settings, source_id, run) / "parts"
-    paths = [folder / f"{p}.nc" for p in source.default_params]
+    paths = [folder / f"{name}.nc" for name in group_names(source)]
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise InvalidDataError(f"{source_id} {run}: statistics parts missing: {missing}")
@@ -96,7 +114,7 @@ def _file_of(source, settings: Settings, run: str, params: list[str], step: int 
 
 
 def _write_merged(parts: list[xr.Dataset], source_id: str, run: str, settings: Settings):
-    result = xr.merge(parts, combine_attrs="override")
+    result = xr.merge(parts, combine_attrs="override", compat="no_conflicts", join="outer")
     result.attrs["title"] = f"crosswarn region statistics, {source_id} {run}"
     target = work_dir(settings, source_id, run) / "statistics.nc"
     write_netcdf(result, target)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
 from pipeline.sources.base import Source
-from pipeline.sources.dwd import IconD2, IconD2Eps, IconEu, IconEuEps
+from pipeline.sources.dwd import IconD2, IconD2Eps, IconD2Ruc, IconEu, IconEuEps
 from pipeline.sources.ecmwf import EcmwfEns, EcmwfIfs
 from pipeline.sources.knmi import KnmiHarmonie
 
@@ -15,7 +15,16 @@ if TYPE_CHECKING:
 
 SOURCES: dict[str, type[Source]] = {
     source.id: source
-    for source in (IconD2, IconEu, IconD2Eps, IconEuEps, KnmiHarmonie, EcmwfIfs, EcmwfEns)
+    for source in (
+        IconD2,
+        IconD2Ruc,
+        IconEu,
+        IconD2Eps,
+        IconEuEps,
+        KnmiHarmonie,
+        EcmwfIfs,
+        EcmwfEns,
+    )
 }
 
 

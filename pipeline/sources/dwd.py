@@ -55,6 +55,13 @@ DWD_VARIABLES: dict[str, Variable] = {
     "cape_ml": Variable("cape", (0, 7, 6), "instant"),
     "u_10m": Variable("eastward_wind", (0, 2, 2), "instant"),
     "v_10m": Variable("northward_wind", (0, 2, 3), "instant"),
+    # Present weather (WMO 4677) at the output time, from the precipitation since the previous
+    # output and the state then; ICON diagnoses 95/96 thunderstorm, 56/57 freezing drizzle,
+    # 66/67 freezing rain, 71-77 and 85/86 snow. DWD-local parameter 0/19/25.
+    "ww": Variable("weather_code", (0, 19, 25), "instant"),
+    # Grid-scale and convective snowfall, water equivalent accumulated since the run start.
+    "snow_gsp": Variable("snowfall_grid_scale", (0, 1, 56), "accumulated"),
+    "snow_con": Variable("snowfall_convective", (0, 1, 55), "accumulated"),
 }
 
 _RUN_STEP = re.compile(r"_(\d{10})_(\d{3})_")
@@ -77,6 +84,8 @@ class DwdIcon(GribSource):
     since_run_start: ClassVar[frozenset[str]] = frozenset()
     published: ClassVar[tuple[str, ...]]
     default_params: ClassVar[tuple[str, ...]] = ("vmax_10m", "tot_prec", "t_2m")
+    #: Parameters without a file at step 0 (ICON-D2's ww starts at +1 h).
+    not_at_start: ClassVar[frozenset[str]] = frozenset()
     table: ClassVar[dict[str, Variable]] = DWD_VARIABLES
     institution: ClassVar[str] = "Deutscher Wetterdienst"
     licence: ClassVar[str] = "DWD open data (GeoNutzV), compatible with CC BY 4.0"
@@ -156,6 +165,8 @@ class DwdIcon(GribSource):
         for param in params:
             listed = set(list_directory(self.directory(run, param)))
             for step in self.steps(run):
+                if not step and param in self.not_at_start:
+                    continue
                 expected += 1
                 name = self.file_name(run, param, step)
                 if name not in listed:
@@ -183,6 +194,7 @@ class DwdIcon(GribSource):
             (self.locate(run, p, s), self.archive_path(archive, run, p, s))
             for p in params
             for s in steps
+            if s or p not in self.not_at_start
         ]
         run_dir = archive / self.id / run
         try:
@@ -210,7 +222,7 @@ class DwdIcon(GribSource):
             return  # still being published
         newer = [r for r in self.available_runs(params) if r > run]
         if newer:
-            kept = sum(1 for _ in (archive / self.id / run).rglob("*.grib2.bz2"))
+            kept = sum(1 for _ in (archive / self.id / run).rglob("*.grib2*"))
             raise RunRemoved(
                 f"{self.id} {run} is no longer on {self.base_url} (DWD keeps about 24 h; the "
                 f"newest run there is {newer[-1]}); {kept} verified files of it stay in the "
@@ -247,6 +259,15 @@ class IconD2(DwdIcon):
     main_hours: ClassVar[tuple[int, ...]] = tuple(range(0, 24, 3))
     max_lead_hours: ClassVar[int] = 48
     published: ClassVar[tuple[str, ...]] = tuple(DWD_VARIABLES)
+    default_params: ClassVar[tuple[str, ...]] = (
+        "vmax_10m",
+        "tot_prec",
+        "t_2m",
+        "ww",
+        "snow_gsp",
+        "snow_con",
+    )
+    not_at_start: ClassVar[frozenset[str]] = frozenset({"ww"})
 
     def main_steps(self) -> list[int]:
         return list(range(49))
@@ -263,6 +284,7 @@ class IconD2Eps(IconD2):
     members: ClassVar[int] = 20
     publication_delay_minutes: ClassVar[int] = 120
     grid_file: ClassVar[tuple[str, int] | None] = ("icon_grid_0047_R19B07_L", 47)
+    # No ww (not found on DWD's server for the EPS) and no hail diameter.
     published: ClassVar[tuple[str, ...]] = (
         "vmax_10m",
         "tot_prec",
@@ -270,7 +292,17 @@ class IconD2Eps(IconD2):
         "cape_ml",
         "u_10m",
         "v_10m",
+        "snow_gsp",
+        "snow_con",
     )
+    default_params: ClassVar[tuple[str, ...]] = (
+        "vmax_10m",
+        "tot_prec",
+        "t_2m",
+        "snow_gsp",
+        "snow_con",
+    )
+    not_at_start: ClassVar[frozenset[str]] = frozenset()
 
 
 class IconEu(DwdIcon):
@@ -289,6 +321,14 @@ class IconEu(DwdIcon):
     side_run_hours: ClassVar[int] = 30
     max_lead_hours: ClassVar[int] = 120
     published: ClassVar[tuple[str, ...]] = tuple(DWD_VARIABLES)
+    default_params: ClassVar[tuple[str, ...]] = (
+        "vmax_10m",
+        "tot_prec",
+        "t_2m",
+        "ww",
+        "snow_gsp",
+        "snow_con",
+    )
 
     def main_steps(self) -> list[int]:
         return list(range(79)) + list(range(81, 121, 3))
@@ -310,7 +350,82 @@ class IconEuEps(IconEu):
     # DWD's ICON-EU-EPS files state VMAX_10M over steps 0-1, 0-2, ... (the real files in
     # ../shared/data/nwp/dwd_icon-eu-eps_climada): a maximum since the run start, kept as such.
     since_run_start: ClassVar[frozenset[str]] = frozenset({"vmax_10m"})
-    published: ClassVar[tuple[str, ...]] = tuple(DWD_VARIABLES)
+    # Its single-level fields hold no ww, tmax/tmin or hail (DWD's listing, 2026).
+    published: ClassVar[tuple[str, ...]] = (
+        "vmax_10m",
+        "tot_prec",
+        "t_2m",
+        "cape_ml",
+        "u_10m",
+        "v_10m",
+        "snow_gsp",
+        "snow_con",
+    )
+    default_params: ClassVar[tuple[str, ...]] = (
+        "vmax_10m",
+        "tot_prec",
+        "t_2m",
+        "snow_gsp",
+        "snow_con",
+    )
 
     def main_steps(self) -> list[int]:
         return list(range(49)) + list(range(51, 73, 3)) + list(range(78, 121, 6))
+
+
+class IconD2Ruc(DwdIcon):
+    """DWD ICON-D2-RUC, the rapid update cycle: hourly runs, about 40 min after run time, on the
+    native icosahedral grid R19B07 (ICON-D2-EPS's), under DWD's newer open-data layout.
+
+    Layout (../shared/research, r19 notes): ``{base}/v1/m/icon-d2-ruc/p/{PARAM}/r/
+    {YYYY-MM-DD}T{HH}:00/s/PT{hhh}H{mm}M.grib2``, parameter names in upper case, one
+    uncompressed GRIB2 message per file; runs listed as ``r/`` subdirectories, steps as files in
+    ``s/``. DWD announced +14 h in 2025 (later runs reach further): crosswarn reads the hourly
+    steps to +14 h, the freshest guidance for thunderstorms and short-lead warnings. The RUC is
+    convection-permitting, so there is no convective snow (SNOW_CON); VMAX_10M and WW start at
+    +1 h; it has no hail diameter (DEMAX_HAIL_S is in metres per ecCodes, unverified: not read).
+    """
+
+    id: ClassVar[str] = "dwd-icon-d2-ruc"
+    attribution: ClassVar[str] = "Source: Deutscher Wetterdienst (DWD), ICON-D2-RUC"
+    model: ClassVar[str] = "icon-d2-ruc"
+    model_name: ClassVar[str] = "DWD ICON-D2-RUC"
+    domain: ClassVar[str] = "germany"
+    grid_kind: ClassVar[str] = "icosahedral"
+    publication_delay_minutes: ClassVar[int] = 45
+    cycle_hours: ClassVar[int] = 1
+    main_hours: ClassVar[tuple[int, ...]] = tuple(range(24))
+    max_lead_hours: ClassVar[int] = 14
+    grid_file: ClassVar[tuple[str, int] | None] = ("icon_grid_0047_R19B07_L", 47)
+    published: ClassVar[tuple[str, ...]] = ("vmax_10m", "tot_prec", "t_2m", "ww", "snow_gsp")
+    default_params: ClassVar[tuple[str, ...]] = published
+    not_at_start: ClassVar[frozenset[str]] = frozenset({"vmax_10m", "ww"})
+
+    def main_steps(self) -> list[int]:
+        return list(range(self.max_lead_hours + 1))
+
+    def _runs_url(self, param: str) -> str:
+        return f"{self.base_url}/v1/m/{self.model}/p/{param.upper()}/r"
+
+    def file_name(self, run: str, param: str, step: int) -> str:
+        return f"PT{step:03d}H00M.grib2"
+
+    def directory(self, run: str, param: str) -> str:
+        when = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
+        return f"{self._runs_url(param)}/{when:%Y-%m-%dT%H}%3A00/s"
+
+    def archive_path(self, archive: Path, run: str, param: str, step: int) -> Path:
+        return archive / self.id / run / param / f"{self.model}_{run}_{step:03d}_{param}.grib2"
+
+    def available_runs(self, params: list[str] | None = None) -> list[str]:
+        """Runs listed under the first parameter's ``r/`` directory, oldest first."""
+        param = self.check_params(params)[0]
+        names = list_directory(self._runs_url(param), directories=True)
+        return self.runs_of(_ruc_run(name) for name in names)
+
+
+def _ruc_run(name: str) -> str:
+    """A RUC run directory name ("2026-01-15T07:00") as a run id ("2026011507"); anything else
+    unchanged (and then skipped by :meth:`Source.runs_of` with a warning)."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):00", name)
+    return "".join(match.groups()) if match else name

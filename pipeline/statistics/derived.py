@@ -24,6 +24,36 @@ from pipeline.variables import (
     THUNDERSTORM_CODES,
 )
 
+#: The canonical variables each derived variable needs together: provider variables feeding
+#: one of them are reduced in one statistics part (:func:`statistics_groups`).
+DERIVED_INPUTS: dict[str, frozenset[str]] = {
+    "wind_chill": frozenset({"air_temperature", "eastward_wind", "northward_wind"}),
+    "snowfall": frozenset({"snowfall_grid_scale", "snowfall_convective"}),
+    "thunderstorm_gust": frozenset({"wind_gust", "weather_code"}),
+}
+
+
+def statistics_groups(canonical_of: dict[str, str]) -> list[tuple[str, ...]]:
+    """The provider variables (keys of ``canonical_of``, which gives each one's canonical
+    variable or accumulation stem) grouped so that every derived variable's inputs meet in one
+    group, in the given order; the others alone."""
+    groups: list[list[str]] = []
+    for param, canonical in canonical_of.items():
+        joined = [
+            g
+            for g in groups
+            if any(
+                {canonical, canonical_of[other]} <= needs
+                for other in g
+                for needs in DERIVED_INPUTS.values()
+            )
+        ]
+        merged = [x for g in joined for x in g] + [param]
+        groups = [g for g in groups if g not in joined] + [merged]
+    order = list(canonical_of)
+    return sorted((tuple(g) for g in groups), key=lambda g: order.index(g[0]))
+
+
 #: JAG/TI wind chill (Osczevski and Bluestein 2005; adopted by Environment Canada and the US NWS
 #: in 2001, and by KNMI as its gevoelstemperatuur): defined for air temperatures up to 10 °C and
 #: 10 m wind speeds from 4.8 km/h; outside that range the felt temperature is the air temperature.
@@ -67,10 +97,12 @@ def with_derived(forecast: xr.Dataset) -> xr.Dataset:
         }
         derived["wind_chill"] = chill
     for n in PRECIPITATION_WINDOWS:
-        parts = [f"snowfall_grid_scale_{n}h", f"snowfall_convective_{n}h"]
+        # ICON's grid-scale plus convective snow (the RUC, convection-permitting, has no
+        # convective part).
+        parts = [v for v in (f"snowfall_grid_scale_{n}h", f"snowfall_convective_{n}h") if v in have]
         snowfall = forecast.get(f"snowfall_{n}h")
-        if snowfall is None and set(parts) <= have:
-            snowfall = (forecast[parts[0]] + forecast[parts[1]]).astype(np.float32)
+        if snowfall is None and parts:
+            snowfall = sum((forecast[v] for v in parts[1:]), forecast[parts[0]]).astype(np.float32)
             snowfall.attrs = {"units": "mm", "standard_name": "snowfall_amount", "window_hours": n}
             derived[f"snowfall_{n}h"] = snowfall
         if snowfall is not None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 DAG_IDS = [
     "crosswarn_dwd_icon_d2",
+    "crosswarn_dwd_icon_d2_ruc",
     "crosswarn_dwd_icon_d2_eps",
     "crosswarn_dwd_icon_eu",
     "crosswarn_dwd_icon_eu_eps",
@@ -84,6 +86,7 @@ def test_schedules_follow_each_models_cycle_and_publication_delay():
     # cron, its first firing on 15 Jan 2026, and the model run that firing processes
     expected = {
         "crosswarn_dwd_icon_d2": ("30 1-22/3 * * *", "2026-01-15T01:30+00:00", "2026011500"),
+        "crosswarn_dwd_icon_d2_ruc": ("45 * * * *", "2026-01-15T00:45+00:00", "2026011500"),
         "crosswarn_dwd_icon_d2_eps": ("0 2-23/3 * * *", "2026-01-15T02:00+00:00", "2026011500"),
         "crosswarn_dwd_icon_eu": ("0 4,10,16,22 * * *", "2026-01-15T04:00+00:00", "2026011500"),
         "crosswarn_dwd_icon_eu_eps": ("0 5,11,17,23 * * *", "2026-01-15T05:00+00:00", "2026011500"),
@@ -96,7 +99,7 @@ def test_schedules_follow_each_models_cycle_and_publication_delay():
         source = get_source(dag_id.removeprefix("crosswarn_").replace("_", "-"))
         assert run_for(source, datetime.fromisoformat(first)) == run
         # An hour earlier, the same run is not yet published: the previous one is processed.
-        earlier = datetime.fromisoformat(first).replace(hour=datetime.fromisoformat(first).hour - 1)
+        earlier = datetime.fromisoformat(first) - timedelta(hours=1)
         assert run_for(source, earlier) < run
 
 

@@ -6,7 +6,11 @@ normalised value is known by hand:
 - ``vmax_10m`` of member m at step s: 10 + s + m m/s (maximum over the preceding interval);
 - ``tot_prec``: accumulated s (s + 1) / 2 mm, i.e. s mm fell in the hour ending at step s;
 - ``t_2m``, ``tmax_2m``, ``tmin_2m``: 278.15 + m K (5 + m °C); ``cape_ml``: 100 s J/kg;
-- ``u_10m`` / ``v_10m``: 3 and -4 m/s.
+- ``u_10m`` / ``v_10m``: 3 and -4 m/s;
+- ``ww``: 95 (thunderstorm) at odd steps, 66 (freezing rain) at even ones; ICON-D2 has no
+  step 0;
+- ``snow_gsp`` / ``snow_con``: 0.5 s and 0.25 s kg m-2 accumulated, i.e. 0.75 mm of snow water
+  equivalent (0.75 cm of fresh snow) in each hour.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import bz2
 import math
 from pathlib import Path
+from urllib.parse import unquote
 
 import netCDF4
 import numpy as np
@@ -37,6 +42,9 @@ def value(param: str, step: int, member: int) -> float:
         "cape_ml": 100.0 * step,
         "u_10m": 3.0,
         "v_10m": -4.0,
+        "ww": 95.0 if step % 2 else 66.0,
+        "snow_gsp": 0.5 * step,
+        "snow_con": 0.25 * step,
     }[param]
 
 
@@ -76,10 +84,10 @@ def write_file(
         )
         for m in members
     )
-    relative = source.locate(run, param, step).removeprefix(source.base_url + "/")
+    relative = unquote(source.locate(run, param, step).removeprefix(source.base_url + "/"))
     dest = root / "weather" / "nwp" / relative
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(bz2.compress(messages))
+    dest.write_bytes(bz2.compress(messages) if dest.suffix == ".bz2" else messages)
     return dest
 
 
@@ -93,7 +101,12 @@ def write_run(
     grid: RegularGrid | UnstructuredRef | None = None,
 ) -> list[Path]:
     grid = grid or (SMALL_GRID if source.grid_file is None else unstructured_ref(source))
-    return [write_file(root, source, run, p, s, grid=grid) for p in params for s in steps]
+    return [
+        write_file(root, source, run, p, s, grid=grid)
+        for p in params
+        for s in steps
+        if s or p not in source.not_at_start
+    ]
 
 
 def unstructured_ref(source: DwdIcon) -> UnstructuredRef:

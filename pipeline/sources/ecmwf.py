@@ -68,6 +68,11 @@ ECMWF_VARIABLES: dict[str, Variable] = {
     "2t": Variable("air_temperature", None, "instant", offset=KELVIN, match=(("shortName", "2t"),)),
     "10u": Variable("eastward_wind", None, "instant", match=(("shortName", "10u"),)),
     "10v": Variable("northward_wind", None, "instant", match=(("shortName", "10v"),)),
+    # Precipitation type at the step (code table 4.201: 3 freezing rain, 12 freezing drizzle,
+    # 5 snow, ...; 0 where nothing falls): a snapshot, not the interval's.
+    "ptype": Variable("precipitation_type", None, "instant", match=(("shortName", "ptype"),)),
+    # Snowfall, metres of water equivalent since the run start (IFS; not confirmed for ENS).
+    "sf": Variable("snowfall", None, "accumulated", scale=1000.0, match=(("shortName", "sf"),)),
 }
 
 #: Names the index may give a variable (the first one listed is taken).
@@ -320,6 +325,7 @@ class EcmwfIfs(EcmwfOpenData):
     file_type: ClassVar[str] = "fc"
     message_types: ClassVar[tuple[str, ...]] = ("fc",)
     max_lead_hours: ClassVar[int] = 240
+    default_params: ClassVar[tuple[str, ...]] = ("10fg", "tp", "2t", "ptype", "sf")
 
     def step_table(self, hour: int) -> list[int]:
         if hour in (6, 18):
@@ -344,6 +350,9 @@ class EcmwfEns(EcmwfOpenData):
     message_types: ClassVar[tuple[str, ...]] = ("cf", "pf")
     members: ClassVar[int] = 51
     max_lead_hours: ClassVar[int] = 144
+    # ptype is in ENS open data since November 2024; sf is not confirmed there.
+    published: ClassVar[tuple[str, ...]] = ("10fg", "tp", "2t", "10u", "10v", "ptype")
+    default_params: ClassVar[tuple[str, ...]] = ("10fg", "tp", "2t", "ptype")
     publication_delay_minutes: ClassVar[int] = 510
 
     def step_table(self, hour: int) -> list[int]:

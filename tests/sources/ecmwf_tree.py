@@ -4,7 +4,9 @@ Fields are constant over the globe (they pack to a few bytes), with values that 
 
 - ``10fg`` of member m at step s: 15 + s / 3 + m / 10 m/s, a maximum over the preceding 3 h;
 - ``tp`` since the run start: 1 mm per hour, written in metres (0.001 m/h), as ECMWF does;
-- ``2t``: 283.15 K + m / 10 (10 °C for the control).
+- ``2t``: 283.15 K + m / 10 (10 °C for the control);
+- ``ptype``: 3 (freezing rain) at steps that are multiples of 6, else 1 (rain);
+- ``sf`` since the run start: 0.5 mm of water equivalent per hour, in metres.
 
 Each step's file also holds ``msl`` and the real IFS ``tprate`` message from ../shared/data (when
 given), so that the byte ranges we ask for must skip other messages, of real size.
@@ -21,7 +23,10 @@ import eccodes
 from pipeline.geo.grids import RegularGrid
 from pipeline.sources.ecmwf import GLOBAL_0P25, EcmwfEns, EcmwfIfs
 
-PARAM_IDS = {"10fg": 49, "tp": 228, "2t": 167, "msl": 151, "10u": 165, "10v": 166}
+PARAM_IDS = {
+    "10fg": 49, "tp": 228, "2t": 167, "msl": 151, "10u": 165, "10v": 166, "ptype": 260015,
+    "sf": 144,
+}  # fmt: skip
 
 
 class SmallIfs(EcmwfIfs):
@@ -44,6 +49,8 @@ def value(param: str, step: int, member: int) -> float:
         "msl": 101300.0,
         "10u": 3.0,
         "10v": -4.0,
+        "ptype": 3.0 if step % 6 == 0 else 1.0,
+        "sf": 0.0005 * step,
     }[param]
 
 
@@ -81,8 +88,8 @@ def message(
                 ("numberOfForecastsInEnsemble", 51),
             ]
         settings.append(("paramId", PARAM_IDS[param]))
-        if param in ("10fg", "tp"):
-            first = 0 if param == "tp" else max(step - 3, 0)
+        if param in ("10fg", "tp", "sf"):
+            first = max(step - 3, 0) if param == "10fg" else 0
             settings += [("stepUnits", 1), ("startStep", first), ("endStep", step)]
         else:
             settings += [("stepUnits", 1), ("step", step)]
@@ -101,7 +108,7 @@ def write_step(
     run: str,
     step: int,
     *,
-    params=("msl", "10fg", "tp", "2t"),
+    params=("msl", "10fg", "tp", "2t", "ptype", "sf"),
     members: list[int] | None = None,
     real: bytes | None = None,
     grid: RegularGrid = GLOBAL_0P25,

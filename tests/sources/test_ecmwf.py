@@ -17,6 +17,7 @@ from pipeline.errors import DataNotYetAvailable, InvalidDataError, InvalidGridEr
 from pipeline.geo.grids import RegularGrid
 from pipeline.sources.ecmwf import GLOBAL_0P25, EcmwfEns, EcmwfIfs
 from pipeline.sources.grib import decode_fields
+from pipeline.statistics.derived import with_derived
 from tests.sources.ecmwf_tree import SmallEns, SmallIfs, write_run, write_step
 
 RUN = "2026071500"
@@ -93,8 +94,9 @@ def test_ensemble_by_index_and_byte_ranges(loopback, tmp_path, sleeps, shared_da
     archive = tmp_path / "archive"
     source.fetch(RUN, archive)
     files = _clean(archive)
-    # 10fg and 2t at +3 and +6 h, tp at 0, 3 and 6 h: each with all 51 members; a manifest.
-    assert len(files) == 2 + 2 + 3 + 1
+    # 10fg, 2t and ptype at +3 and +6 h, tp at 0, 3 and 6 h: each with all 51 members; a
+    # manifest.
+    assert len(files) == 2 + 2 + 2 + 3 + 1
     for path in (p for p in files if p.suffix == ".grib2"):
         fields = decode_fields(path)
         assert sorted(f.member for f in fields) == list(range(51))
@@ -117,6 +119,10 @@ def test_ensemble_by_index_and_byte_ranges(loopback, tmp_path, sleeps, shared_da
     np.testing.assert_allclose(ds.precipitation_3h.values, 3.0, atol=0.01)  # 1 mm/h, from m
     assert np.isnan(ds.precipitation_6h.values[:, 0]).all()
     np.testing.assert_allclose(ds.precipitation_6h.values[:, 1], 6.0, atol=0.01)
+    # ptype 1 (rain) at +3 h, 3 (freezing rain) at +6 h: the freezing-rain flag follows.
+    np.testing.assert_allclose(ds.precipitation_type.values, [[1.0, 3.0]] * 51, atol=0.01)
+    flags = with_derived(ds)["freezing_rain"].values
+    assert flags.tolist() == [[0.0, 1.0]] * 51
     assert "CC BY 4.0" in ds.attrs["attribution"] and "ECMWF" in ds.attrs["attribution"]
 
     before = len(loopback.requests)
@@ -129,7 +135,7 @@ def test_real_ifs_message_through_the_adapter(loopback, tmp_path, sleeps, shared
     it states, comes out as the 3-hour amount the rate implies at every Benelux point."""
     source = _source(SmallIfs, loopback, sleeps)
     real = (shared_data / REAL).read_bytes()
-    write_run(_root(loopback), source, RUN, params=("10fg", "2t"))
+    write_run(_root(loopback), source, RUN, params=("10fg", "2t", "ptype", "sf"))
     handle = eccodes.codes_new_from_message(real)
     rate = eccodes.codes_get_values(handle)  # kg m-2 s-1, north to south
     for step in source.steps(RUN):
@@ -194,7 +200,8 @@ def test_index_not_yet_published_then_published(loopback, tmp_path, sleeps):
     assert not (tmp_path / "archive").exists() or _clean(tmp_path / "archive") == []
     write_step(_root(loopback), source, RUN, 12)
     source.fetch(RUN, tmp_path / "archive")
-    assert len(_clean(tmp_path / "archive")) == 4 + 5 + 4 + 1
+    # 10fg, 2t and ptype at 4 steps, tp and sf at 5 (accumulations need +0 h), a manifest.
+    assert len(_clean(tmp_path / "archive")) == 4 + 4 + 4 + 5 + 5 + 1
 
 
 def test_server_errors_resets_and_rate_limits_are_retried(loopback, tmp_path, sleeps):
@@ -206,7 +213,7 @@ def test_server_errors_resets_and_rate_limits_are_retried(loopback, tmp_path, sl
     loopback.faults[grib] = [503, "reset"]
     source.fetch(RUN, tmp_path / "archive")
     assert 9.0 in sleeps
-    assert len(_clean(tmp_path / "archive")) == 14
+    assert len(_clean(tmp_path / "archive")) == 4 + 4 + 4 + 5 + 5 + 1  # as above
 
 
 def test_truncated_file_is_retried_then_reported(loopback, tmp_path, sleeps):
@@ -214,7 +221,7 @@ def test_truncated_file_is_retried_then_reported(loopback, tmp_path, sleeps):
     (path, *_) = write_run(_root(loopback), source, RUN, steps=[0])
     path.write_bytes(path.read_bytes()[:-100])  # the index still promises the whole messages
     with pytest.raises(InvalidDataError, match=r"0h-oper-fc\.grib2.*(cut short|truncated)"):
-        source.fetch(RUN, tmp_path / "archive", steps=[0], params=["2t"])
+        source.fetch(RUN, tmp_path / "archive", steps=[0], params=["sf"])  # the last message
     assert _clean(tmp_path / "archive") == []
 
 

@@ -107,8 +107,11 @@ def _rule_text(level: dict) -> str:
             months = ",".join(str(m) for m in season["months"])
             proxy = ", months a crosswarn proxy" if season["months_basis"] == "proxy" else ""
             value += f" ({season['name']}, months {months}{proxy}: {season['threshold']:g})"
+    shown = f"{value} {level['unit']}"
+    if level["unit"] == "1":  # a flag: the phenomenon is present where it is 1
+        shown = "present (model flag)"
     parts = [
-        f"{value} {level['unit']}",
+        shown,
         level["area"]["text"] + (" (crosswarn proxy)" if level["area"]["basis"] == "proxy" else ""),
         f"p >= {level['min_probability']:g}",
     ]

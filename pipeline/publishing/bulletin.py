@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from pipeline.assessment.criteria import AuthorityCriteria
-from pipeline.publishing.texts import LEVEL_NAMES, local_time_text, peak_text, trigger_texts
+from pipeline.publishing.amounts import peak_text
+from pipeline.publishing.texts import LEVEL_NAMES, local_time_text, trigger_texts
 
 COLOURS = {"none": "#d9d9d9", "yellow": "#ffde00", "orange": "#ff9900", "red": "#e3001b"}
 

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from pipeline.assessment.criteria import (
-    HAZARDS,
     LEVELS,
     LOCAL_TIME,
     AuthorityCriteria,
@@ -31,8 +30,17 @@ from pipeline.assessment.criteria import (
 from pipeline.assessment.events import Event
 from pipeline.ledger.decisions import utc
 from pipeline.publishing import phrases
+from pipeline.publishing.amounts import (
+    amount_text,
+    display,
+    duration_text,
+    family,
+    level_band,
+    quantity_key,
+    rounded,
+    word_group,
+)
 from pipeline.publishing.instructions import instruction
-from pipeline.units import for_display, to_canonical
 
 LANGUAGE_TAGS = {"nl": "nl-BE", "fr": "fr-BE", "de": "de-DE", "en": "en-GB", "lb": "lb-LU"}
 COUNTRY_LANGUAGE_TAGS = {
@@ -68,58 +76,6 @@ def local_time_text(language: str, value: datetime) -> str:
     """A time as people in the areas read it: local, naming winter or summer time."""
     moment = local(value)
     return phrases.TIME[language].format(t=moment, zone=phrases.ZONE[language][bool(moment.dst())])
-
-
-def family(hazard: str) -> str:
-    """The advice group of a hazard (wind, thunderstorm, rain, snow, ice, heat, cold)."""
-    named = _named(hazard)
-    return "rain" if named == "persistent_rain" else named
-
-
-def _window_hours(hazard: str) -> int:
-    """The period an amount covers (rain, fresh snow); 1 h for the others."""
-    return HAZARDS[hazard].window_hours or 1
-
-
-def _named(hazard: str) -> str:
-    """The hazard's kind for naming it: 12 h rain and longer is persistent rain."""
-    return HAZARDS[hazard].family
-
-
-def _quantity(hazard: str) -> str:
-    """The key of the hazard's sentence in :data:`phrases.QUANTITY`: thunderstorm elements
-    each have theirs (the storm itself, its gusts, rain and hail)."""
-    kind = HAZARDS[hazard]
-    return f"thunderstorm_{kind.quantity}" if kind.family == "thunderstorm" else family(hazard)
-
-
-def display(hazard: str, value: float) -> tuple[float, str]:
-    """A canonical value of ``hazard`` as people read it, (number, unit)."""
-    return for_display(HAZARDS[hazard].quantity, value)
-
-
-def _whole(value: float, hazard: str = "") -> float:
-    """A displayed value rounded as it is printed (so that comparisons match the text): whole
-    numbers, hail to the millimetre (DWD's 1.5 cm)."""
-    if hazard and HAZARDS[hazard].quantity == "hail":
-        return round(value, 1)
-    return int(f"{value:.0f}")
-
-
-def number_text(language: str, value: float) -> str:
-    """A rounded value as the language writes it (a decimal comma but in English)."""
-    text = f"{value:g}"
-    return text if language == "en" else text.replace(".", ",")
-
-
-def peak_text(language: str, hazard: str, value: float) -> str:
-    """A peak as tables show it ("110 km/h", "2,5 cm"); empty for a phenomenon without an
-    amount."""
-    shown, unit = display(hazard, value)
-    if not unit:
-        return ""
-    unit = phrases.UNITS.get(language, {}).get(unit, unit)
-    return f"{number_text(language, _whole(shown, hazard))} {unit}"
 
 
 def _upper_first(text: str) -> str:
@@ -174,70 +130,17 @@ def _hazard_noun(language: str, event: Event, level: int, table: HazardCriteria 
     rule = table.levels.get(LEVELS[level]) if table is not None else None
     if rule is not None and language in rule.event:
         return rule.event[language]
-    named = _named(event.hazard)
-    if (language, event.country) == ("de", "DE") and level in phrases.DWD.get(named, {}):
-        word = phrases.DWD[named][level]
-        stronger = phrases.DWD_STRONGER_GUSTS.get(level) if named == "wind" else None
-        if stronger and _whole(display(event.hazard, event.peak_value)[0]) >= stronger[0]:
+    group = word_group(event.hazard)
+    if (language, event.country) == ("de", "DE") and level in phrases.DWD.get(group, {}):
+        word = phrases.DWD[group][level]
+        stronger = phrases.DWD_STRONGER_GUSTS.get(level) if group == "wind" else None
+        if stronger and rounded(display(event.hazard, event.peak_value)[0]) >= stronger[0]:
             word = stronger[1]
         return word
     if (language, event.country) == ("fr", "FR"):
-        return phrases.VIGILANCE[named]
-    return phrases.NOUNS[_quantity(event.hazard) if named == "thunderstorm" else named][language]
-
-
-def _level_band(table: HazardCriteria, level: int, month: int) -> tuple[float, float | None] | None:
-    """The values of ``level`` as the authority states them (canonical unit): from its threshold
-    (that ``month``'s) to the next level's, open (None) above the top one; None when the level
-    has no single threshold (persistence rules)."""
-    rule = table.levels.get(LEVELS[level])
-    if rule is None or rule.threshold is None:
-        return None
-    higher = [
-        table.levels[name]
-        for name in LEVELS[level + 1 :]
-        if name in table.levels and table.levels[name].threshold is not None
-    ]
-    low = to_canonical(rule.threshold_on(month), table.unit)
-    high = to_canonical(higher[0].threshold_on(month), table.unit) if higher else None
-    return low, high
-
-
-def _amount(
-    language: str, hazard: str, band: tuple[float, float | None] | None, peak: float
-) -> tuple[str, str]:
-    """The amount a warning states and the peak beyond it: ("of 65–85 km/h", ", locally up to
-    110 km/h"). Beyond a closed band the peak is local: the level's area rule holds only up to
-    the band; above an open band the peak is simply how far it goes. A phenomenon without an
-    amount (a thunderstorm, freezing rain) states none."""
-    if HAZARDS[hazard].quantity == "flag":
-        return "", ""
-    direction = HAZARDS[hazard].direction
-    shown, unit = display(hazard, peak)
-
-    def text(value: float) -> str:
-        return number_text(language, value)
-
-    peak_shown = _whole(shown, hazard)
-    values = {"peak": text(peak_shown), "unit": phrases.UNITS.get(language, {}).get(unit, unit)}
-    words, beyond = phrases.AMOUNT[language], phrases.BEYOND[language]
-    if band is None:
-        return words["up_to" if direction == "above" else "down_to"].format(**values), ""
-    low = _whole(display(hazard, band[0])[0], hazard)
-    high = None if band[1] is None else _whole(display(hazard, band[1])[0], hazard)
-    edge = low if high is None else high
-    further = peak_shown > edge if direction == "above" else peak_shown < edge
-    if high is None:
-        amount = words[direction].format(low=text(low), **values)
-        return amount, beyond[direction].format(**values) if further else ""
-    span = phrases.RANGE[language][min(low, high) < 0].format(low=text(low), high=text(high))
-    amount = words["band"].format(range=span, **values)
-    return amount, beyond[f"locally_{direction}"].format(**values) if further else ""
-
-
-def _duration(language: str, hazard: str) -> str:
-    hours = _window_hours(hazard)
-    return f"{hours} {phrases.HOURS[language][hours != 1]}"
+        return phrases.VIGILANCE[group]
+    noun = quantity_key(event.hazard) if group == "thunderstorm" else group
+    return phrases.NOUNS[noun][language]
 
 
 def warning_headline(
@@ -273,10 +176,10 @@ def _forecast(
     """The sentence saying what is expected, when, where and how much."""
     band = None
     if table is not None:
-        band = _level_band(table, level, local(event.peak_time).month)
-    amount, beyond = _amount(language, event.hazard, band, event.peak_value)
-    quantity = phrases.QUANTITY[_quantity(event.hazard)][language].format(
-        amount=amount, duration=_duration(language, event.hazard)
+        band = level_band(table, level, local(event.peak_time).month)
+    amount, beyond = amount_text(language, event.hazard, band, event.peak_value)
+    quantity = phrases.QUANTITY[quantity_key(event.hazard)][language].format(
+        amount=amount, duration=duration_text(language, event.hazard)
     )
     return phrases.SENTENCES[language]["forecast"].format(
         onset=local_time_text(language, event.onset),
@@ -379,7 +282,7 @@ def trigger_headline(
     countries = sorted(countries)
     statement = _guidance(language, _trigger_authorities(countries, criteria))["headline"]
     values = {
-        "noun": phrases.TRIGGER_NOUNS[_named(hazard)][language],
+        "noun": phrases.TRIGGER_NOUNS[word_group(hazard)][language],
         "countries": "-".join(countries),
     }
     if cancelled:
@@ -429,7 +332,7 @@ def trigger_texts(
     authorities = _trigger_authorities(levels_by_country, criteria)
     guidance = _guidance(language, authorities)
     values = {
-        "noun": phrases.TRIGGER_NOUNS[_named(hazard)][language],
+        "noun": phrases.TRIGGER_NOUNS[word_group(hazard)][language],
         "start": local_time_text(language, datetime.fromisoformat(trigger["start"])),
         "end": local_time_text(language, datetime.fromisoformat(trigger["end"])),
         "countries": "-".join(sorted(levels_by_country)),

@@ -119,12 +119,41 @@ def test_warnings_match_the_scenario_footprint(demo_run):
 def test_a_joint_consultation_convenes_both_sides(demo_run):
     triggers = json.loads((demo_run / "triggers.json").read_text())
     assert triggers, "the storm crosses the NL-DE border at red: a consultation must fire"
-    trigger = triggers[0]
+    trigger = next(t for t in triggers if t["hazard"] == "wind")
     assert {"nl-vr-gelderland-zuid", "de-kreis-kleve"} <= set(trigger["crisis_cells"])
     assert trigger["regions"]["NL014"] == "orange"
     assert trigger["regions"]["DE283"] in ("orange", "red")
     assert {c["id"] for c in trigger["convene"]} == set(trigger["crisis_cells"])
     assert all(c["address"].startswith("mailto:") for c in trigger["convene"])
+
+
+def test_the_squall_line_and_the_cold_pool_warn_and_consult(demo_run):
+    """The scenario's promises (module docstring): the cold front is a squall line whose gusts
+    are thunderstorm gusts (KNMI orange from more than 75 km/h anywhere, DWD red from 105 km/h),
+    and the cold pool's snow band and freezing rain bring snow-ice warnings, with a BE-DE
+    consultation for snow (KMI-IRM and DWD give both at least yellow, DWD orange)."""
+    from lxml import etree
+
+    from pipeline.publishing.cap_check import validate_cap
+
+    triggers = {t["hazard"]: t for t in json.loads((demo_run / "triggers.json").read_text())}
+    storm = triggers["thunderstorm_gust"]
+    assert storm["levels_by_country"]["NL"] == "orange"
+    assert storm["levels_by_country"]["DE"] == "red"
+    snow = next(t for hazard, t in triggers.items() if hazard.startswith("snow_"))
+    assert {"BE", "DE"} <= set(snow["levels_by_country"])
+    assert "orange" in snow["levels_by_country"].values()
+    ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+    kinds: dict[str, list] = {}
+    for path in sorted((demo_run / "cap").glob("*.xml")):
+        document = etree.parse(str(path))
+        for value in document.xpath(
+            "//c:parameter[c:valueName='awareness_type']/c:value/text()", namespaces=ns
+        ):
+            kinds.setdefault(value, []).append(path)
+    assert kinds.get("3; Thunderstorm") and kinds.get("2; snow-ice")
+    for path in kinds["3; Thunderstorm"][:5] + kinds["2; snow-ice"][:5]:
+        validate_cap(path.read_bytes(), name=path.name)  # schema and MeteoAlarm profile
 
 
 def test_every_cap_file_is_schema_valid_exercise(demo_run):

@@ -15,10 +15,11 @@ RUN = "2026011500"
 
 @pytest.fixture
 def mirror(tmp_path, monkeypatch):
-    """A complete ICON-D2 run (3 variables x 49 steps) on a 0.25° grid over the Benelux."""
+    """A complete ICON-D2 run (its default variables x 49 steps) on a 0.25° grid over the
+    Benelux."""
     root = tmp_path / "www"
     source = IconD2(f"file://{root}/weather/nwp")
-    write_run(root, source, RUN, ["vmax_10m", "tot_prec", "t_2m"], list(range(49)))
+    write_run(root, source, RUN, list(source.default_params), list(range(49)))
     monkeypatch.setenv("CROSSWARN_WORK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv("CROSSWARN_CACHE_DIR", str(tmp_path / "cache"))
     return root / "weather" / "nwp"
@@ -55,10 +56,10 @@ def test_runs_reports_the_latest_complete_run_and_a_pinned_runs_status(mirror, c
     assert main(["runs", "dwd-icon-d2", "--base-url", f"file://{mirror}"]) == 0
     assert capsys.readouterr().out.strip() == RUN
     assert main(["runs", "dwd-icon-d2", "--base-url", f"file://{mirror}", "--run", RUN]) == 0
-    assert "complete (147 files)" in capsys.readouterr().out
+    assert "complete (293 files)" in capsys.readouterr().out  # 6 variables x 49, no ww at +0 h
     code = main(["runs", "dwd-icon-d2", "--base-url", f"file://{mirror}", "--run", "2026011503"])
     assert code == 1
-    assert "147 of 147 files not listed yet" in capsys.readouterr().out
+    assert "293 of 293 files not listed yet" in capsys.readouterr().out
 
 
 def test_an_invalid_message_stops_publishing_and_leaves_nothing_partial(
@@ -104,7 +105,7 @@ def test_an_ensemble_run_end_to_end_on_the_icosahedral_grid(tmp_path, monkeypatc
     root = tmp_path / "www"
     source = IconD2Eps(f"file://{root}/weather/nwp")
     write_grid_file(root, source)
-    write_run(root, source, RUN, ["vmax_10m", "tot_prec", "t_2m"], list(range(49)))
+    write_run(root, source, RUN, list(source.default_params), list(range(49)))
     monkeypatch.setenv("CROSSWARN_WORK_DIR", str(tmp_path / "work"))
     monkeypatch.setenv("CROSSWARN_CACHE_DIR", str(tmp_path / "cache"))
     code = main([

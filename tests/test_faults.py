@@ -25,7 +25,7 @@ from pipeline.tools.scenario import encode
 from tests.sources.dwd_tree import SMALL_GRID, write_run
 
 RUN = "2026011500"
-PARAMS = ["vmax_10m", "tot_prec", "t_2m"]
+PARAMS = list(IconD2.default_params)
 
 
 def _mirror(root: Path) -> Path:

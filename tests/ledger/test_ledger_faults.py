@@ -18,7 +18,7 @@ RUN = "2026011500"
 def setup(tmp_path, monkeypatch):
     root = tmp_path / "www"
     write_run(root, IconD2(f"file://{root}/weather/nwp"), RUN,
-              ["vmax_10m", "tot_prec", "t_2m"], list(range(49)))  # fmt: skip
+              list(IconD2.default_params), list(range(49)))  # fmt: skip
     for name in ("work", "cache"):
         monkeypatch.setenv(f"CROSSWARN_{name.upper()}_DIR", str(tmp_path / name))
     args = ["run", "dwd-icon-d2", "--run", RUN, "--base-url", f"file://{root}/weather/nwp",

@@ -88,7 +88,7 @@ def test_fetch_open_normalise(cls, loopback, tmp_path):
     if source.grid_file:
         write_grid_file(loopback.root, source)
     archive = tmp_path / "archive"
-    run_dir = source.fetch(RUN, archive, steps=steps)
+    run_dir = source.fetch(RUN, archive, params=PARAMS, steps=steps)
 
     manifest = json.loads((run_dir / "manifest.json").read_text())["files"]
     assert len(manifest) == len(PARAMS) * len(steps)
@@ -97,7 +97,7 @@ def test_fetch_open_normalise(cls, loopback, tmp_path):
         assert record["sha256"] == hashlib.sha256(served.read_bytes()).hexdigest()
         assert (run_dir / record["path"]).read_bytes() == served.read_bytes()
 
-    ds = source.open(RUN, archive, steps=steps).compute()
+    ds = source.open(RUN, archive, params=PARAMS, steps=steps).compute()
     members = np.arange(1, cls.members + 1) if cls.members > 1 else np.array([0])
     assert ds.member.values.tolist() == members.tolist()
     assert ds.step_hours.values.tolist() == [1, 2, 3, 4, 5, 6]

@@ -187,6 +187,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         bench.bench_aggregate()
     elif args.what == "knmi":
         bench.bench_knmi()
+    elif args.what == "run":
+        from pipeline.tools.bench_run import bench_run
+
+        bench_run(args.source, Path(args.mirror).parent / "run", workers=args.workers)
     return 0
 
 
@@ -247,7 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("bench", help="benchmarks, measured side by side; last line is JSON")
-    p.add_argument("what", choices=["ingest", "aggregate", "knmi"])
+    p.add_argument("what", choices=["ingest", "aggregate", "knmi", "run"])
+    p.add_argument(
+        "--source",
+        default="dwd-icon-d2",
+        choices=["dwd-icon-d2", "dwd-icon-d2-eps"],
+        help="for 'run': the model whose full-size run is measured",
+    )
     p.add_argument("--mirror", default=".cache/bench/mirror", help="scenario mirror to (re)use")
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_bench)

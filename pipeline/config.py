@@ -41,9 +41,9 @@ class Source(Frozen):
     )
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping (YAML says keys are
-    unique; PyYAML would silently keep the last)."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML's safe loader (libyaml's parser where PyYAML has it: ten times faster), refusing a
+    key given twice in one mapping (YAML says keys are unique; PyYAML would keep the last)."""
 
     def construct_mapping(self, node, deep=False):
         seen: dict = {}

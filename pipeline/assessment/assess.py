@@ -134,10 +134,11 @@ def assess_statistics(
         if stats.sizes["member"] > 1:
             found = [with_probability(e, stats, criteria, reference_time) for e in found]
         events += found
-        peak = levels.max("valid_time")
+        peak = levels.max("valid_time").transpose("region", "criteria")
+        names = [str(c) for c in peak.criteria.values]
         summary[hazard] = {
-            region: {str(c): int(peak.sel(region=region, criteria=c)) for c in peak.criteria.values}
-            for region in map(str, peak.region.values)
+            region: dict(zip(names, map(int, row), strict=True))
+            for region, row in zip(map(str, peak.region.values), peak.to_numpy(), strict=True)
         }
     triggers = find_triggers(
         events, links.links, crisis_cells, consultation.rule, links.mismatch_pairs
@@ -172,16 +173,25 @@ def regional_extreme(
     region's own authority reads for ``hazard`` (NaN where it reads none this run has)."""
     kind = HAZARDS[hazard]
     extreme = "min" if kind.direction == "below" else "max"
+    regions = [str(r) for r in regions]
+    series: dict[str, np.ndarray] = {}  # variable -> (region, valid_time), over members
     rows = []
-    for region in map(str, regions):
+    for region in regions:
         table = criteria[countries[region]].hazards.get(hazard)
         variable = table.variable if table is not None else kind.variables[0]
         name = f"{variable}_{extreme}"
         if name not in stats:
             name = next(f"{v}_{extreme}" for v in kind.variables if f"{v}_{extreme}" in stats)
-        values = stats[name].sel(region=region)
-        rows.append(values.min("member") if extreme == "min" else values.max("member"))
-    return xr.concat(rows, dim="region").assign_coords(region=list(map(str, regions)))
+        if name not in series:
+            values = stats[name].sel(region=regions).transpose("region", "valid_time", "member")
+            reduce = np.min if extreme == "min" else np.max
+            series[name] = reduce(values.to_numpy(), axis=-1)
+        rows.append(series[name][len(rows)])
+    return xr.DataArray(
+        np.stack(rows),
+        dims=("region", "valid_time"),
+        coords={"region": regions, "valid_time": stats["valid_time"].values},
+    )
 
 
 def with_probability(

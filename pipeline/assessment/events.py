@@ -66,38 +66,40 @@ def find_events(
     (same layout as ``levels``) the consultation-only levels whose proxy is reached.
     """
     pick = np.nanmax if extreme == "max" else np.nanmin
+    levels = levels.transpose("region", "valid_time", "criteria")
     times = levels["valid_time"].to_numpy()
+    criteria = [str(c) for c in levels["criteria"].to_numpy()]
+    cube = levels.to_numpy()
+    extremes = regional_max.transpose("region", "valid_time").to_numpy()
+    advice = (
+        consultation.transpose("region", "valid_time", "criteria").to_numpy()
+        if consultation is not None
+        else None
+    )
     events = []
-    for region in levels["region"].to_numpy():
-        country = countries[str(region)]
-        all_levels = levels.sel(region=region)
-        own = all_levels.sel(criteria=country).to_numpy()
-        peak_values = regional_max.sel(region=region).to_numpy()
-        advised = (
-            consultation.sel(region=region, criteria=country).to_numpy()
-            if consultation is not None
-            else np.zeros_like(own)
-        )
+    for r, region in enumerate(map(str, levels["region"].to_numpy())):
+        country = countries[region]
+        own = cube[r, :, criteria.index(country)]
+        advised = advice[r, :, criteria.index(country)] if advice is not None else 0 * own
         for start, stop in _runs(own >= 1, merge_gap_hours):
             window = slice(start, stop)
             peak = start + int(np.argmax(own[window]))  # first hour at the highest level
             events.append(
                 Event(
-                    region=str(region),
+                    region=region,
                     country=country,
                     hazard=hazard,
                     onset=_to_datetime(times[start]) - timedelta(hours=1),
                     expiry=_to_datetime(times[stop - 1]),
                     peak_level=int(own[peak]),
                     peak_time=_to_datetime(times[peak]),
-                    peak_value=float(pick(peak_values[window])),
+                    peak_value=float(pick(extremes[r, window])),
                     timeline=tuple(
                         (_to_datetime(times[i]).isoformat(), int(own[i]))
                         for i in range(start, stop)
                     ),
                     levels_by_criteria={
-                        str(c): int(all_levels.sel(criteria=c).to_numpy()[window].max())
-                        for c in all_levels["criteria"].to_numpy()
+                        c: int(cube[r, window, k].max()) for k, c in enumerate(criteria)
                     },
                     consultation_level=int(advised[window].max()),
                 )

@@ -49,6 +49,28 @@ class UnstructuredGrid:
     def describe(self) -> str:
         return f"{self.name} (grid no. {self.number}, uuid {self.uuid}), {self.shape[0]} cells"
 
+    def within(
+        self, bounds: tuple[float, float, float, float]
+    ) -> tuple[UnstructuredGrid, np.ndarray]:
+        """The cells whose centres lie inside ``(lat_min, lat_max, lon_min, lon_max)``, as a grid
+        of their own (same name, number and uuid), and their indices in this grid."""
+        lat_min, lat_max, lon_min, lon_max = bounds
+        lon = (self.longitudes + 180.0) % 360.0 - 180.0
+        inside = (self.latitudes >= lat_min) & (self.latitudes <= lat_max)
+        inside &= (lon >= lon_min) & (lon <= lon_max)
+        cells = np.flatnonzero(inside)
+        if not cells.size:
+            raise InvalidGridError(f"{self.describe()} has no cell in the area {bounds}")
+        part = UnstructuredGrid(
+            name=self.name,
+            number=self.number,
+            uuid=self.uuid,
+            latitudes=self.latitudes[cells],
+            longitudes=self.longitudes[cells],
+            areas=self.areas[cells],
+        )
+        return part, cells
+
     @property
     def ref(self) -> UnstructuredRef:
         """What GRIB messages on this grid must say about it."""

@@ -12,17 +12,21 @@ across it in straight chords, so along most of that border the two lie up to a k
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pydantic import Field, model_validator
 
 from pipeline.config import Country, Frozen, Language, Source, load_yaml_model
 from pipeline.errors import ConfigError
+from pipeline.files import write_json_atomic
 
 #: Metric CRS for border lengths: ETRS89-LAEA Europe, whose scale error over these countries
 #: (within 600 km of its centre) stays below 0.2 %.
@@ -112,16 +116,39 @@ def _emma_geometries(asset: Path) -> gpd.GeoDataFrame:
     return frame.set_index("code")
 
 
+def _geometries(asset: Path, ids: list[str], cache_dir: Path | None) -> dict[str, shapely.Geometry]:
+    """The EMMA_ID geometries of ``ids`` (those the asset has). The asset is 31 MB of GeoJSON
+    for all of Europe (0.7 s to read), so with a ``cache_dir`` the in-scope ones are kept there
+    as WKB, keyed by the asset's path, size and time and by the ids: every later process reads
+    a few hundred kB."""
+    if cache_dir is None:
+        frame = _emma_geometries(asset)
+        return dict(zip(frame.index, frame.geometry, strict=True))
+    stat = asset.stat()
+    key = hashlib.sha256(f"{asset}|{stat.st_size}|{stat.st_mtime_ns}|{sorted(ids)}".encode())
+    cached = Path(cache_dir) / "regions" / f"emma-{key.hexdigest()[:20]}.json"
+    try:
+        stored = json.loads(cached.read_text())
+        return {code: shapely.from_wkb(bytes.fromhex(wkb)) for code, wkb in stored.items()}
+    except (OSError, ValueError, shapely.errors.ShapelyError):
+        pass  # not cached yet, or unreadable: read the asset and cache again
+    frame = _emma_geometries(asset)
+    found = {code: frame.geometry[code] for code in ids if code in frame.index}
+    write_json_atomic(cached, {code: shapely.to_wkb(g, hex=True) for code, g in found.items()})
+    return found
+
+
 def load_crisis_cells(regions_dir: Path) -> dict[str, CrisisCell]:
     """``crisis_cells.yaml`` by cell id; every cell cites known sources."""
     cells = load_yaml_model(regions_dir / "crisis_cells.yaml", CrisisCells).crisis_cells
     return {cell.id: cell for cell in cells}
 
 
-def load_regions(regions_dir: Path) -> gpd.GeoDataFrame:
+def load_regions(regions_dir: Path, cache_dir: Path | None = None) -> gpd.GeoDataFrame:
     """The in-scope regions as a GeoDataFrame indexed by region id (EPSG:4326).
 
     Columns: name, country, crisis_cells (tuple of cell ids), languages (tuple), geometry.
+    With ``cache_dir``, the regions' geometries are read from a small cache there.
     """
     scope_path = regions_dir / "scope.yaml"
     scope = load_yaml_model(scope_path, Scope)
@@ -144,13 +171,13 @@ def load_regions(regions_dir: Path) -> gpd.GeoDataFrame:
             raise ConfigError(f"{where}: {foreign} are not cells of {entry.country}")
         if len(set(entry.crisis_cells)) < len(entry.crisis_cells):
             raise ConfigError(f"{where}: a cell is named twice")
-    geometries = _emma_geometries(emma_asset())
-    unknown = sorted(set(ids) - set(geometries.index))
+    geometries = _geometries(emma_asset(), ids, cache_dir)
+    unknown = sorted(set(ids) - set(geometries))
     if unknown:
         raise ConfigError(f"{scope_path}: no EMMA_ID geometry for {unknown}")
     table = pd.DataFrame([r.model_dump() for r in scope.regions]).set_index("id")
     table.index.name = "region"
-    geometry = shapely.make_valid(geometries.loc[ids, "geometry"].to_numpy())
+    geometry = shapely.make_valid(np.array([geometries[i] for i in ids], dtype=object))
     return gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
 
 

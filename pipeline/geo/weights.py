@@ -10,6 +10,7 @@ fingerprint and the region set's fingerprint.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -42,6 +43,15 @@ class RegionWeights:
     @property
     def region_area_km2(self) -> np.ndarray:
         return np.asarray(self.matrix.sum(axis=1)).ravel()
+
+    @functools.cached_property
+    def compressed(self) -> tuple[np.ndarray, sp.csr_matrix]:
+        """The cells some region covers (indices into the grid) and the matrix over only those
+        columns, rows' indices sorted: what every reduction works on (computed once)."""
+        used = np.unique(self.matrix.indices)
+        matrix = self.matrix[:, used].tocsr()
+        matrix.sort_indices()
+        return used, matrix
 
 
 def region_coverage(regions: gpd.GeoDataFrame, weights: RegionWeights) -> np.ndarray:

@@ -22,7 +22,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
     """Levels under every authority, events under each region's own criteria, criteria
     mismatches, candidate consultation triggers, and the ledger's decision of what to send."""
     source = get_source(source_id)
-    config = load_config(settings.regions_dir)
+    config = load_config(settings.regions_dir, settings.cache_dir)
     reference = RunId(run, cycle_hours=source.cycle_hours, source_id=source_id).time
     stats = read_netcdf(work_dir(settings, source_id, run) / "statistics.nc")
     result = assess_statistics(

@@ -39,16 +39,17 @@ class Config:
         return {region: tuple(cells) for region, cells in self.regions["crisis_cells"].items()}
 
 
-def load_config(regions_dir: Path) -> Config:
-    """The configuration in ``regions_dir`` (cached while its files are unchanged)."""
+def load_config(regions_dir: Path, cache_dir: Path | None = None) -> Config:
+    """The configuration in ``regions_dir`` (kept while its files are unchanged); with
+    ``cache_dir``, the regions' geometries come from a small cache there."""
     files = sorted(p for p in Path(regions_dir).rglob("*.yaml"))
     signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-    return _load(Path(regions_dir), signature)
+    return _load(Path(regions_dir), signature, cache_dir)
 
 
 @functools.lru_cache(maxsize=4)
-def _load(regions_dir: Path, signature: tuple) -> Config:
-    regions = load_regions(regions_dir)
+def _load(regions_dir: Path, signature: tuple, cache_dir: Path | None) -> Config:
+    regions = load_regions(regions_dir, cache_dir)
     criteria = load_criteria(regions_dir)
     consultation = load_consultation(regions_dir, set(regions.index))
     links = linked_pairs(cross_border_neighbours(regions), consultation.areas)

@@ -34,7 +34,7 @@ def consult(settings: Settings) -> str:
     model publishing later for the same run decides again. Return the output directory
     (``{out}/consultation/{run}``).
     """
-    config = load_config(settings.regions_dir)
+    config = load_config(settings.regions_dir, settings.cache_dir)
     with settings.ledger() as ledger:
         latest = {
             source: run

@@ -32,7 +32,7 @@ def cap_status(settings: Settings, production_status: int) -> str:
 
 def publish(source_id: str, run: str, settings: Settings) -> str:
     """Publish the run's decisions; return the run's output directory."""
-    config = load_config(settings.regions_dir)
+    config = load_config(settings.regions_dir, settings.cache_dir)
     assessment = read_assessment(settings, source_id, run)
     status = cap_status(settings, assessment["production_status"])
     # Messages are dated by the ledger from the run (published time), never by the clock, so

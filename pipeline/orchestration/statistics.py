@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import dask
 import xarray as xr
 
 from pipeline.assessment.criteria import thresholds_for
@@ -21,7 +22,7 @@ from pipeline.orchestration.workdir import read_netcdf, work_dir, write_netcdf
 from pipeline.settings import Settings
 from pipeline.sources import make_source
 from pipeline.statistics.derived import statistics_groups
-from pipeline.statistics.forecast import STATISTIC_VARIABLES, forecast_statistics
+from pipeline.statistics.forecast import STATISTIC_VARIABLES, streamed_statistics
 from pipeline.statistics.plausibility import implausible, load_limits
 
 log = logging.getLogger(__name__)
@@ -69,20 +70,38 @@ def merge_statistics(source_id: str, run: str, settings: Settings) -> str:
     return str(_write_merged([read_netcdf(p) for p in paths], source_id, run, settings))
 
 
-def compute(result: xr.Dataset, settings: Settings) -> xr.Dataset:
+def compute(tasks: list, settings: Settings) -> list:
     """Compute on the Dask cluster of ``CROSSWARN_DASK_SCHEDULER`` if set, else in threads."""
     if settings.dask_scheduler:
         from distributed import Client
 
         with Client(settings.dask_scheduler, timeout="30s") as client:
             log.info("computing on the Dask cluster at %s", client.scheduler.address)
-            return result.compute()
-    return result.compute(scheduler="threads", num_workers=settings.decode_workers)
+            return list(dask.compute(*tasks))
+    return list(dask.compute(*tasks, scheduler="threads", num_workers=settings.decode_workers))
+
+
+#: Degrees kept around the regions' extent: more than half the coarsest grid's spacing (ECMWF
+#: 0.25°), so every cell that overlaps a region is kept.
+MARGIN_DEG = 0.5
+
+
+def regions_bounds(regions) -> tuple[float, float, float, float]:
+    """(lat_min, lat_max, lon_min, lon_max) of the regions plus :data:`MARGIN_DEG`."""
+    lon_min, lat_min, lon_max, lat_max = regions.total_bounds
+    return (
+        lat_min - MARGIN_DEG,
+        lat_max + MARGIN_DEG,
+        lon_min - MARGIN_DEG,
+        lon_max + MARGIN_DEG,
+    )
 
 
 def _statistics(source, run: str, settings: Settings, params: list[str]) -> xr.Dataset:
-    forecast = source.open(run, settings.archive_dir, params=params)
-    config = load_config(settings.regions_dir)
+    config = load_config(settings.regions_dir, settings.cache_dir)
+    forecast = source.open(
+        run, settings.archive_dir, params=params, bounds=regions_bounds(config.regions)
+    )
     grid = grid_from_dataset(forecast)
     weights = cached_weights(config.regions, grid, settings.cache_dir)
     # Exact on lat-lon grids; ICON's cells tile the globe, so they cover every region.
@@ -94,7 +113,13 @@ def _statistics(source, run: str, settings: Settings, params: list[str]) -> xr.D
         )
         for variable in STATISTIC_VARIABLES
     }
-    stats = compute(forecast_statistics(forecast, weights, thresholds, coverage=coverage), settings)
+    stats = streamed_statistics(
+        forecast,
+        weights,
+        thresholds,
+        coverage=coverage,
+        compute=lambda tasks: compute(tasks, settings),
+    )
     problems = implausible(stats, load_limits(settings.plausibility_limits))
     if problems:
         first = problems[0]

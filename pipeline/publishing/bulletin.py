@@ -33,23 +33,23 @@ _LABELS = {
 
 def render_map_png(regions, levels: dict[str, str], title: str) -> bytes:
     """The in-scope regions in grey, the trigger's regions coloured by level."""
-    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 7), dpi=100)
+    # A bare Figure on the Agg canvas: no pyplot state, no axis ticks to lay out (they are off).
+    fig = Figure(figsize=(7, 7), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.02, 0.02, 0.96, 0.9))
+    ax.set_axis_off()
     colours = [COLOURS[levels.get(r, "none")] for r in regions.index]
     regions.plot(ax=ax, color=colours, edgecolor="#404040", linewidth=0.4)
     for region_id in sorted(levels):
         point = regions.loc[region_id].geometry.representative_point()
         ax.annotate(region_id, (point.x, point.y), fontsize=6, ha="center", va="center")
     ax.set_title(title, fontsize=10)
-    ax.set_axis_off()
     ax.set_aspect(1 / 0.63)  # about cos(51°): keeps shapes true at these latitudes
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 

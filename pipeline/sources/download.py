@@ -35,7 +35,7 @@ from pipeline.errors import (
 )
 from pipeline.files import temporary_name, write_bytes_atomic
 from pipeline.retry import call_with_retries
-from pipeline.sources.grib import iter_messages, read_bytes
+from pipeline.sources.grib import decompress, decompressed_path, iter_messages, read_bytes
 
 log = logging.getLogger(__name__)
 
@@ -115,12 +115,12 @@ def fetch(
     """Download ``url`` (or only its byte ``ranges``) to ``dest`` unless it is already there.
 
     The file is streamed to a temporary name beside ``dest``, checked by ``verify`` (default:
-    bz2 stream and GRIB framing), and only then renamed into place; so a file at ``dest`` has
-    been verified and is never downloaded again. 5xx answers, timeouts and dropped connections
-    are retried with exponential backoff, 429 after the Retry-After the server asks for; 404
-    raises :class:`DataNotYetAvailable` at once.
+    bz2 stream and GRIB framing, in the one decompression the file gets: the decompressed GRIB
+    is kept for the statistics, see :func:`decompressed_path`), and only then renamed into
+    place; so a file at ``dest`` has been verified and is never downloaded again. 5xx answers,
+    timeouts and dropped connections are retried with exponential backoff, 429 after the
+    Retry-After the server asks for; 404 raises :class:`DataNotYetAvailable` at once.
     """
-    verify = verify or verify_grib
     if dest.exists():
         return record_file(url, dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -131,9 +131,13 @@ def fetch(
     def attempt() -> ArchivedFile:
         try:
             _copy_url(url, tmp, client, ranges)
-            verify(tmp, origin=url)
+            if verify is None:
+                digest = _verify_grib_keeping(tmp, dest, origin=url)
+            else:
+                verify(tmp, origin=url)
+                digest = None
             os.replace(tmp, dest)
-            return record_file(url, dest)
+            return record_file(url, dest, sha256=digest)
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -321,22 +325,51 @@ def verify_grib(path: Path, *, origin: str | None = None) -> None:
         data = read_bytes(path)
     except InvalidDataError as exc:
         raise InvalidDataError(str(exc).replace(str(path), origin)) from exc
+    _check_messages(data, origin)
+
+
+def _verify_grib_keeping(tmp: Path, dest: Path, *, origin: str) -> str:
+    """Verify a downloaded GRIB file in one pass and return the sha256 of its bytes as served.
+
+    A ``.bz2`` file is decompressed once: its messages are checked, and the decompressed GRIB is
+    kept at :func:`decompressed_path` of ``dest`` (written before ``dest`` is renamed into
+    place, so it is never older than the file it comes from) for the statistics to decode.
+    """
+    raw = tmp.read_bytes()
+    data = decompress(raw, origin=origin) if tmp.suffix == ".bz2" else raw
+    _check_messages(data, origin)
+    if tmp.suffix == ".bz2":
+        copy = decompressed_path(dest)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        part = temporary_name(copy)
+        try:
+            part.write_bytes(data)
+            os.replace(part, copy)
+        finally:
+            part.unlink(missing_ok=True)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _check_messages(data: bytes, origin: str) -> None:
     for handle in iter_messages(data, origin=origin):
         eccodes.codes_release(handle)
 
 
-def record_file(url: str, dest: Path) -> ArchivedFile:
-    """The manifest record of an archived file (its sha256 read in chunks)."""
-    digest = hashlib.sha256()
-    with dest.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
+def record_file(url: str, dest: Path, *, sha256: str | None = None) -> ArchivedFile:
+    """The manifest record of an archived file (its sha256 read in chunks unless known)."""
+    if sha256 is None:
+        digest = hashlib.sha256()
+        with dest.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        sha256 = digest.hexdigest()
+    stat = dest.stat()
     return ArchivedFile(
         url=url,
         path=dest.name,
-        size=dest.stat().st_size,
-        sha256=digest.hexdigest(),
-        retrieved_at=datetime.fromtimestamp(dest.stat().st_mtime, UTC).isoformat(),
+        size=stat.st_size,
+        sha256=sha256,
+        retrieved_at=datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(),
     )
 
 

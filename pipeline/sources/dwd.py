@@ -222,7 +222,7 @@ class DwdIcon(GribSource):
             return  # still being published
         newer = [r for r in self.available_runs(params) if r > run]
         if newer:
-            kept = sum(1 for _ in (archive / self.id / run).rglob("*.grib2*"))
+            kept = sum(1 for _ in (archive / self.id / run).glob("*/*.grib2*"))
             raise RunRemoved(
                 f"{self.id} {run} is no longer on {self.base_url} (DWD keeps about 24 h; the "
                 f"newest run there is {newer[-1]}); {kept} verified files of it stay in the "

@@ -47,20 +47,55 @@ class GribField:
         return 2 if self.discipline >= 0 else 1
 
 
+def decompressed_path(path: Path) -> Path:
+    """Where the download keeps the decompressed GRIB of an archived ``.bz2`` file, so that each
+    file is decompressed once per run (while it is verified), not again for the statistics."""
+    return path.parent / DECOMPRESSED / path.name.removesuffix(".bz2")
+
+
+#: The folder beside archived ``.bz2`` files holding their decompressed GRIB.
+DECOMPRESSED = "decompressed"
+
+
 def read_bytes(path: Path) -> bytes:
-    """Read a GRIB file, transparently decompressing ``.bz2``; corrupt data names the file."""
+    """Read a GRIB file, transparently decompressing ``.bz2``; corrupt data names the file.
+
+    A ``.bz2`` file's decompressed copy (:func:`decompressed_path`) is read instead when it was
+    written after the file (the download writes it first, then renames the file into place; a
+    file replaced later is newer than its copy, and is decompressed again).
+    """
     try:
+        if path.suffix != ".bz2":
+            return path.read_bytes()
+        copy = _decompressed_copy(path)
+        if copy is not None:
+            return copy
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InvalidDataError(f"{path}: file not found") from None
-    if path.suffix != ".bz2":
-        return raw
+    return decompress(raw, origin=str(path))
+
+
+def decompress(raw: bytes, *, origin: str) -> bytes:
+    """bz2-decompress ``raw``; corrupt or truncated data names ``origin``."""
     try:
         return bz2.decompress(raw)
     except (OSError, EOFError, ValueError) as exc:
         raise InvalidDataError(
-            f"{path}: corrupt or truncated bz2 data ({exc}); delete it and download it again"
+            f"{origin}: corrupt or truncated bz2 data ({exc}); delete it and download it again"
         ) from exc
+
+
+def _decompressed_copy(path: Path) -> bytes | None:
+    copy = decompressed_path(path)
+    try:
+        if copy.stat().st_mtime_ns < path.stat().st_mtime_ns:
+            return None
+        return copy.read_bytes()
+    except FileNotFoundError:
+        if not path.exists():
+            raise
+        return None
 
 
 def iter_messages(data: bytes, *, origin: str) -> Iterator[int]:

@@ -94,8 +94,13 @@ class GribSource(Source):
         *,
         params: list[str] | None = None,
         steps: list[int] | None = None,
+        bounds: tuple[float, float, float, float] | None = None,
     ) -> xr.Dataset:
         """Open an archived run lazily as canonical variables.
+
+        ``bounds`` (lat_min, lat_max, lon_min, lon_max) keeps only the grid cells whose centres
+        lie inside (the statistics ask for the regions' extent plus a margin): every derived
+        variable and reduction then works on those cells, not on the model's whole domain.
 
         Dims (member, valid_time, latitude, longitude) on lat-lon grids, (member, valid_time,
         cell) on icosahedral ones. Valid times are the steps after the first (all of the run's
@@ -139,8 +144,8 @@ class GribSource(Source):
                         "file is not this product's"
                     )
             kept = first.grid
-            if self.crop is not None:
-                kept, slices = first.grid.crop(self.crop)
+            if bounds is not None or self.crop is not None:
+                kept, slices = first.grid.crop(bounds or self.crop)
                 cut = (Ellipsis, *slices)
             spatial, coords = self._regular_coords(kept)
         else:
@@ -150,6 +155,9 @@ class GribSource(Source):
             if mismatch:
                 with quarantined(archive, first_path):
                     raise InvalidGridError(f"{first_path}: not on {grid.describe()}: {mismatch}")
+            if bounds is not None:
+                grid, cells = grid.within(bounds)
+                cut = (Ellipsis, cells)
             spatial, coords = self._cell_coords(grid)
         members = self.member_numbers()
         shape = (len(members), *(len(c[1]) for c in spatial.values()))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.errors import InvalidDataError, InvalidGridError
 from pipeline.geo.grids import RegularGrid
-from pipeline.sources.grib import decode_fields
+from pipeline.sources.grib import decode_fields, decompressed_path
 
 QUARANTINE = "quarantine"
 
@@ -24,6 +24,7 @@ def quarantined(archive: Path, path: Path):
         yield
     except InvalidDataError as exc:
         target = archive / QUARANTINE / path.resolve().relative_to(archive.resolve())
+        decompressed_path(path).unlink(missing_ok=True)
         if path.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)

@@ -26,7 +26,7 @@ CELL_DIMS = ("cell",)
 STATS = ("mean", "max", "min", "p90", "fraction_above", "fraction_below", "valid_share")
 DEFAULT_STATS = ("mean", "max", "min", "fraction_above")
 _THRESHOLD_STATS = ("fraction_above", "fraction_below")
-_LONG_NAMES = {
+LONG_NAMES = {
     "mean": "area-weighted regional mean",
     "max": "regional maximum (any cell overlapping the region)",
     "min": "regional minimum (any cell overlapping the region)",
@@ -86,9 +86,7 @@ def region_statistics(
     if any(s in _THRESHOLD_STATS for s in stats) and not thresholds.size:
         raise ValueError("fraction statistics need at least one threshold")
     # Only cells that some region covers matter: compress the matrix to those columns once.
-    used = np.unique(weights.matrix.indices)
-    matrix = weights.matrix[:, used].tocsr()
-    matrix.sort_indices()
+    used, matrix = weights.compressed
     n_regions = matrix.shape[0]
     core = [["region", "threshold"] if s in _THRESHOLD_STATS else ["region"] for s in stats]
     outputs = xr.apply_ufunc(
@@ -122,7 +120,7 @@ def region_statistics(
         out = out.transpose(*dims)
         out.attrs = {
             "units": "1" if name in (*_THRESHOLD_STATS, "valid_share") else units,
-            "long_name": _LONG_NAMES[name],
+            "long_name": LONG_NAMES[name],
         }
         data_vars[name] = out
     coords = {"region": list(weights.regions)}
@@ -162,6 +160,27 @@ def _reduce_block(
     return tuple(out[name].reshape(*lead_shape, *out[name].shape[1:]) for name in stats)
 
 
+def reduce_fields(
+    values: np.ndarray,
+    weights: RegionWeights,
+    thresholds: np.ndarray,
+    stats: Sequence[str],
+    spatial_ndim: int,
+) -> dict[str, np.ndarray]:
+    """The statistics of in-memory fields (..., *spatial) per region: arrays shaped
+    (..., region) or (..., region, threshold); ``thresholds`` sorted and unique."""
+    used, matrix = weights.compressed
+    reduced = _reduce_block(
+        values,
+        matrix=matrix,
+        used=used,
+        thresholds=np.asarray(thresholds, dtype=np.float64),
+        spatial_ndim=spatial_ndim,
+        stats=tuple(stats),
+    )
+    return dict(zip(stats, reduced, strict=True))
+
+
 def _reduce_block_one(block: np.ndarray, **kwargs) -> np.ndarray:
     return _reduce_block(block, **kwargs)[0]
 
@@ -178,20 +197,16 @@ def _reduce_values(
         if "mean" in stats:
             filled = np.where(valid, values, 0.0)
             result["mean"] = (matrix @ filled.T.astype(np.float64)).T / valid_area
-        for name, compare in (
-            ("fraction_above", np.greater_equal),
-            ("fraction_below", np.less_equal),
-        ):
-            if name in stats:
-                frac = np.empty((*valid_area.shape, thresholds.size))
-                for k, t in enumerate(thresholds):
-                    hit = compare(values, t).T.astype(np.float64)
-                    frac[..., k] = (matrix @ hit).T / valid_area
-                result[name] = frac
-    if not {"max", "min", "p90"} & set(stats):
+    if not {"max", "min", "p90", *_THRESHOLD_STATS} & set(stats):
         return result
     # Per-region reductions over each region's cells: gather in CSR order, reduce each segment.
     gathered = values[:, matrix.indices]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, side in (("fraction_above", "right"), ("fraction_below", "left")):
+            if name in stats:
+                result[name] = (
+                    _fractions(gathered, matrix, thresholds, side) / valid_area[..., None]
+                )
     empty = np.diff(matrix.indptr) == 0
     starts = np.minimum(matrix.indptr[:-1], max(gathered.shape[1] - 1, 0))
     with np.errstate(invalid="ignore"):
@@ -206,6 +221,29 @@ def _reduce_values(
     if "p90" in stats:
         result["p90"] = _weighted_quantile(gathered, matrix.data, matrix.indptr, 0.9)
     return result
+
+
+def _fractions(
+    gathered: np.ndarray, matrix: sp.csr_matrix, thresholds: np.ndarray, side: str
+) -> np.ndarray:
+    """Per field, region and threshold: the area at or above (``side="right"``) or at or below
+    (``"left"``) each threshold, in one pass over the region's cells for every threshold.
+
+    Each cell falls in the bin of how many thresholds lie below its value; a weighted histogram
+    of the bins per region, summed from the top (above) or the bottom (below), gives every
+    threshold's area. NaN cells weigh nothing.
+    """
+    n_fields, n_regions, n_bins = gathered.shape[0], matrix.shape[0], thresholds.size + 1
+    bins = np.searchsorted(thresholds, gathered, side=side)  # (fields, nnz), NaN -> last bin
+    region = np.repeat(np.arange(n_regions), np.diff(matrix.indptr))
+    index = (np.arange(n_fields)[:, None] * n_regions + region) * n_bins + bins
+    weight = np.where(np.isnan(gathered), 0.0, matrix.data)
+    histogram = np.bincount(
+        index.ravel(), weight.ravel(), minlength=n_fields * n_regions * n_bins
+    ).reshape(n_fields, n_regions, n_bins)
+    if side == "right":  # value >= t_j  <=>  more than j thresholds <= value
+        return np.cumsum(histogram[..., ::-1], axis=-1)[..., ::-1][..., 1:]
+    return np.cumsum(histogram, axis=-1)[..., :-1]  # value <= t_j <=> at most j thresholds < value
 
 
 def _weighted_quantile(

@@ -1,17 +1,28 @@
 """The region statistics of a forecast run that the criteria need: per canonical variable, the
-area-weighted mean, max, min and 90th percentile, and the fraction of each region's area above
-(or below) every threshold some authority applies. Pure: lazy xarray in, lazy xarray out."""
+area-weighted mean, max and min, and the fraction of each region's area above (or below) every
+threshold some authority applies. Pure: xarray in, xarray out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+import dask
 import numpy as np
 import xarray as xr
+from dask.core import flatten
+from dask.delayed import Delayed
+from dask.highlevelgraph import HighLevelGraph
 
 from pipeline.statistics.derived import with_derived
-from pipeline.statistics.exceedance import region_statistics
+from pipeline.statistics.exceedance import (
+    CELL_DIMS,
+    LONG_NAMES,
+    SPATIAL_DIMS,
+    reduce_fields,
+    region_statistics,
+)
 from pipeline.variables import PRECIPITATION_WINDOWS
 
 if TYPE_CHECKING:
@@ -29,12 +40,17 @@ STATISTIC_VARIABLES = (
     *(f"fresh_snow_{n}h" for n in PRECIPITATION_WINDOWS),  # derived from snowfall
     "freezing_rain",  # derived from ww or ptype: the share with freezing rain or drizzle
 )
+#: What a run needs of every variable besides its fractions (the criteria read fractions and
+#: extremes; the mean and valid share feed the plausibility checks).
+BASE_STATS = ("mean", "max", "min", "valid_share")
+
+Thresholds = Mapping[str, tuple[list[float], list[float]]]
 
 
 def forecast_statistics(
     forecast: xr.Dataset,
     weights: RegionWeights,
-    thresholds: Mapping[str, tuple[list[float], list[float]]],
+    thresholds: Thresholds,
     *,
     coverage: np.ndarray | None = None,
 ) -> xr.Dataset:
@@ -48,20 +64,134 @@ def forecast_statistics(
     """
     forecast = with_derived(forecast)
     parts = []
+    for variable, (stats, levels) in _plan(forecast, thresholds).items():
+        result = region_statistics(forecast[variable], weights, levels, stats=stats)
+        if "threshold" in result.dims:
+            result = result.rename({"threshold": f"{variable}_threshold"})
+        parts.append(result.rename({name: f"{variable}_{name}" for name in result.data_vars}))
+    result = xr.merge(parts, combine_attrs="drop")
+    result.attrs = dict(forecast.attrs)
+    return _with_areas(result, weights, coverage)
+
+
+def streamed_statistics(
+    forecast: xr.Dataset,
+    weights: RegionWeights,
+    thresholds: Thresholds,
+    *,
+    coverage: np.ndarray | None = None,
+    compute: Callable[[list], list] = lambda tasks: list(dask.compute(*tasks)),
+) -> xr.Dataset:
+    """:func:`forecast_statistics` of a lazy (Dask-backed) forecast, one task per valid time.
+
+    Each task gets the decoded fields of its valid time (and the accumulations its windows
+    need) as numpy arrays, derives every variable and reduces it at once: a run is a few hundred
+    tasks whatever the number of variables, memory holds a few valid times, never the run, and
+    nothing is written and read back. ``compute`` runs the tasks (threads, or a Dask cluster)
+    and returns their results in order. Same statistics as :func:`forecast_statistics`.
+    """
+    spatial = CELL_DIMS if "cell" in forecast.dims else SPATIAL_DIMS
+    order = ("member", "valid_time", *spatial)
+    names = list(forecast.data_vars)
+    arrays = [forecast[name].transpose(*order).data for name in names]
+    blocks = [list(flatten(a.__dask_keys__())) for a in arrays]  # one block per valid time
+    plan = _plan(with_derived(forecast.isel(valid_time=[0])), thresholds)
+    reduce_step = functools.partial(
+        _step_statistics,
+        names=names,
+        variables={name: (order, dict(forecast[name].attrs)) for name in names},
+        plan=plan,
+        weights=weights,
+    )
+    layer = f"step-statistics-{dask.base.tokenize(*arrays, plan, weights.matrix)}"
+    graph = HighLevelGraph.from_collections(
+        layer,
+        {
+            (layer, k): (reduce_step, [keys[k] for keys in blocks])
+            for k in range(forecast.sizes["valid_time"])
+        },
+        dependencies=arrays,
+    )
+    tasks = [Delayed((layer, k), graph, layer=layer) for k in range(forecast.sizes["valid_time"])]
+    steps = compute(tasks)
+    data_vars = {}
+    for variable, (stats, _) in plan.items():
+        units = steps[0][variable]
+        for name in stats:
+            fraction = name.startswith("fraction_")
+            dims = ("valid_time", "member", "region", *(["threshold"] if fraction else []))
+            values = np.concatenate([s[f"{variable}_{name}"] for s in steps])
+            out = xr.DataArray(values, dims=dims).transpose("region", "valid_time", "member", ...)
+            if fraction:
+                out = out.rename(threshold=f"{variable}_threshold")
+            out.attrs = {
+                "units": "1" if fraction or name == "valid_share" else units,
+                "long_name": LONG_NAMES[name],
+            }
+            data_vars[f"{variable}_{name}"] = out
+    coords = {
+        "region": list(weights.regions),
+        **{
+            f"{v}_threshold": (f"{v}_threshold", np.asarray(levels), {"units": steps[0][v]})
+            for v, (stats, levels) in plan.items()
+            if any(s.startswith("fraction_") for s in stats)
+        },
+        **{
+            c: forecast.coords[c]
+            for c in forecast.coords
+            if set(forecast.coords[c].dims) <= {"valid_time", "member"}
+        },
+    }
+    result = xr.Dataset(data_vars, coords=coords)
+    result.attrs = dict(forecast.attrs)
+    return _with_areas(result, weights, coverage)
+
+
+def _plan(forecast: xr.Dataset, thresholds: Thresholds) -> dict[str, tuple[list[str], list]]:
+    """Per variable of the (derived) forecast: the statistics to compute and their thresholds
+    (sorted, each once)."""
+    plan = {}
     for variable in STATISTIC_VARIABLES:
         if variable not in forecast:
             continue
         above, below = thresholds.get(variable, ([], []))
-        wanted = ["mean", "max", "min", "p90", "valid_share"]
-        wanted += (["fraction_above"] if above else []) + (["fraction_below"] if below else [])
-        stats = region_statistics(
-            forecast[variable], weights, sorted({*above, *below}), stats=wanted
-        )
-        if "threshold" in stats.dims:
-            stats = stats.rename({"threshold": f"{variable}_threshold"})
-        parts.append(stats.rename({name: f"{variable}_{name}" for name in stats.data_vars}))
-    result = xr.merge(parts, combine_attrs="drop")
-    result.attrs = dict(forecast.attrs)
+        stats = [*BASE_STATS]
+        stats += (["fraction_above"] if above else []) + (["fraction_below"] if below else [])
+        plan[variable] = (stats, sorted({float(t) for t in (*above, *below)}))
+    return plan
+
+
+def _step_statistics(
+    blocks: list[np.ndarray],
+    *,
+    names: list[str],
+    variables: dict[str, tuple[tuple[str, ...], dict]],
+    plan: dict[str, tuple[list[str], list]],
+    weights: RegionWeights,
+) -> dict[str, np.ndarray | str]:
+    """One valid time's statistics as numpy arrays (valid_time, member, region[, threshold]),
+    plus each variable's unit."""
+    fields = xr.Dataset(
+        {
+            name: (variables[name][0], block, variables[name][1])
+            for name, block in zip(names, blocks, strict=True)
+        }
+    )
+    fields = with_derived(fields)
+    result: dict[str, np.ndarray | str] = {}
+    for variable, (stats, levels) in plan.items():
+        field = fields[variable]
+        spatial = [d for d in field.dims if d in (*SPATIAL_DIMS, *CELL_DIMS)]
+        values = field.transpose("valid_time", "member", *spatial).values
+        reduced = reduce_fields(values, weights, np.asarray(levels), stats, len(spatial))
+        result.update({f"{variable}_{name}": reduced[name] for name in stats})
+        result[variable] = field.attrs.get("units", "")
+    return result
+
+
+def _with_areas(
+    result: xr.Dataset, weights: RegionWeights, coverage: np.ndarray | None
+) -> xr.Dataset:
     result["region_area_km2"] = ("region", weights.region_area_km2.astype(np.float32))
     if coverage is not None:
         result["region_coverage"] = ("region", coverage.astype(np.float32))

@@ -1,0 +1,117 @@
+"""``crosswarn bench run``: a whole model run from mirror to CAP files, against its floor.
+
+The floor is what no implementation can avoid: decompressing every file once and decoding every
+message once, with the same number of workers. crosswarn runs as a user runs it (``crosswarn
+run`` in a child process: start-up, imports, fetch, statistics, assessment, publication,
+consultation), and its wall time and peak memory are measured side by side with the floor.
+"""
+
+from __future__ import annotations
+
+import bz2
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pipeline.sources.grib import decode_bytes
+
+SOURCES = ("dwd-icon-d2", "dwd-icon-d2-eps")
+
+
+def _floor_one(path: Path) -> int:
+    """The unavoidable work per file: one bz2 decompression and one decode of every message."""
+    return len(decode_bytes(bz2.decompress(path.read_bytes()), origin=str(path)))
+
+
+def _mirror(source_id: str, root: Path) -> tuple[Path, list[Path]]:
+    """Write (or reuse) the full-size scenario in DWD's layout; its data files."""
+    if source_id == "dwd-icon-d2":
+        from pipeline.tools.scenario import RUN, write_scenario
+
+        mirror = write_scenario(root / "icon-d2")
+        return mirror, sorted((mirror / "icon-d2").rglob(f"*_{RUN}_*.grib2.bz2"))
+    from pipeline.tools.scenario_eps import RUN, write_eps_scenario
+
+    mirror = write_eps_scenario(root / "icon-d2-eps")
+    return mirror, sorted((mirror / "icon-d2-eps").rglob(f"*_{RUN}_*.grib2.bz2"))
+
+
+def _run_child(source_id: str, run: str, mirror: Path, tmp: Path, cache: Path, workers: int):
+    """``crosswarn run`` in a child process: wall seconds and peak RSS (bytes)."""
+    env = os.environ | {
+        "CROSSWARN_DWD_BASE_URL": mirror.resolve().as_uri(),
+        "CROSSWARN_ARCHIVE_DIR": str(tmp / "archive"),
+        "CROSSWARN_WORK_DIR": str(tmp / "work"),
+        "CROSSWARN_OUT_DIR": str(tmp / "out"),
+        "CROSSWARN_CACHE_DIR": str(cache),
+        "CROSSWARN_LEDGER_URL": f"sqlite:///{tmp / 'ledger.sqlite'}",
+        "CROSSWARN_DOWNLOAD_WORKERS": str(workers),
+        "CROSSWARN_DECODE_WORKERS": str(workers),
+    }
+    command = [sys.executable, "-m", "pipeline.cli", "run", source_id, run]
+    start = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    errors = child.stderr.read().decode(errors="replace")
+    child.stderr.close()
+    if child.returncode:
+        raise RuntimeError(f"crosswarn run {source_id} {run} failed:\n{errors[-3000:]}")
+    return wall, usage.ru_maxrss * 1024  # kB on Linux
+
+
+def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
+    """Floor and crosswarn end to end on a full-size run of ``source_id``; see the README."""
+    if source_id not in SOURCES:
+        raise ValueError(f"bench run: source {source_id!r}; choose from {SOURCES}")
+    print(f"preparing the full-size {source_id} scenario in {root} (reused when complete) ...")
+    mirror, files = _mirror(source_id, root)
+    run = "2026011500"
+    size = sum(p.stat().st_size for p in files)
+    print(f"{len(files)} files, {size / 1e6:.0f} MB compressed, {workers} workers\n", flush=True)
+    cache = root / "cache"  # grid files and weights, as in a deployment that has run before
+
+    for path in files:  # warm the page cache: both contenders read from memory
+        path.read_bytes()
+    with ThreadPoolExecutor(workers) as pool:
+        start = time.perf_counter()
+        messages = sum(pool.map(_floor_one, files))
+        floor = time.perf_counter() - start
+    floor_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    with tempfile.TemporaryDirectory(prefix="crosswarn-bench-warm-") as tmp:
+        _run_child(source_id, run, mirror, Path(tmp), cache, workers)  # fills the cache
+    with tempfile.TemporaryDirectory(prefix="crosswarn-bench-run-") as tmp:
+        ours, peak = _run_child(source_id, run, mirror, Path(tmp), cache, workers)
+        caps = len(list((Path(tmp) / "out" / source_id / run / "cap").glob("*.xml")))
+
+    figures = {
+        "benchmark": "run",
+        "source": source_id,
+        "files": len(files),
+        "messages": messages,
+        "compressed_mb": round(size / 1e6, 1),
+        "workers": workers,
+        "floor_s": round(floor, 2),
+        "crosswarn_s": round(ours, 2),
+        "ratio_to_floor": round(ours / floor, 2),
+        "crosswarn_peak_rss_mb": round(peak / 1e6),
+        "floor_peak_rss_mb": round(floor_rss / 1e6),
+        "cap_files": caps,
+    }
+    rows = [
+        (f"floor: one bz2 + decode pass over {len(files)} files", floor, "(reference)"),
+        ("crosswarn run: mirror -> CAP files (child process)", ours, f"{ours / floor:.2f}x floor"),
+    ]
+    for label, seconds, note in rows:
+        print(f"  {label:<58} {seconds:8.2f} s  {note}")
+    print(f"\n  crosswarn peak RSS {peak / 1e6:.0f} MB; {caps} CAP files written")
+    print("\n" + json.dumps(figures))
+    return figures

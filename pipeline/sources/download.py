@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import eccodes
 import httpx
 
 from pipeline.errors import (
@@ -35,7 +34,7 @@ from pipeline.errors import (
 )
 from pipeline.files import temporary_name, write_bytes_atomic
 from pipeline.retry import call_with_retries
-from pipeline.sources.grib import decompress, decompressed_path, iter_messages, read_bytes
+from pipeline.sources.grib import check_framing, decompress, decompressed_path, read_bytes
 
 log = logging.getLogger(__name__)
 
@@ -351,8 +350,7 @@ def _verify_grib_keeping(tmp: Path, dest: Path, *, origin: str) -> str:
 
 
 def _check_messages(data: bytes, origin: str) -> None:
-    for handle in iter_messages(data, origin=origin):
-        eccodes.codes_release(handle)
+    check_framing(data, origin=origin)
 
 
 def record_file(url: str, dest: Path, *, sha256: str | None = None) -> ArchivedFile:

@@ -103,16 +103,31 @@ def iter_messages(data: bytes, *, origin: str) -> Iterator[int]:
     offset = data.find(b"GRIB")
     if offset < 0:
         raise InvalidDataError(f"{origin}: no GRIB message found (not a GRIB file?)")
+    view = memoryview(data)  # messages handed to eccodes without a copy of their own
     while offset >= 0:
         end = _message_end(data, offset, origin)
         try:
-            handle = eccodes.codes_new_from_message(data[offset:end])
+            handle = eccodes.codes_new_from_message(view[offset:end])
         except eccodes.CodesInternalError as exc:
             raise InvalidDataError(
                 f"{origin}: cannot decode GRIB message at byte {offset}: {exc}"
             ) from exc
         yield handle
         offset = data.find(b"GRIB", end)
+
+
+def check_framing(data: bytes, *, origin: str) -> int:
+    """Check that ``data`` is whole GRIB messages (each "GRIB" ... "7777" of its stated length)
+    without decoding them; return how many. What the download checks: decoding, with every
+    key checked against the run, is the statistics' work."""
+    offset, count = data.find(b"GRIB"), 0
+    if offset < 0:
+        raise InvalidDataError(f"{origin}: no GRIB message found (not a GRIB file?)")
+    while offset >= 0:
+        end = _message_end(data, offset, origin)
+        count += 1
+        offset = data.find(b"GRIB", end)
+    return count
 
 
 def _message_end(data: bytes, offset: int, origin: str) -> int:
@@ -132,23 +147,36 @@ def _message_end(data: bytes, offset: int, origin: str) -> int:
     return end
 
 
-def decode_fields(path: Path, *, keys: Mapping[str, type] | tuple = ()) -> list[GribField]:
+def decode_fields(
+    path: Path, *, keys: Mapping[str, type] | tuple = (), names: bool = True, dtype=np.float32
+) -> list[GribField]:
     """Decode every message of a (possibly bz2-compressed) GRIB file.
 
     Regular lat-lon grids come back with latitude ascending; unstructured grids as 1-D cells.
     ``keys`` are further eccodes keys to keep in :attr:`GribField.keys` (None when absent).
     """
-    return decode_bytes(read_bytes(path), origin=str(path), keys=keys)
+    return decode_bytes(read_bytes(path), origin=str(path), keys=keys, names=names, dtype=dtype)
 
 
 def decode_bytes(
-    data: bytes, *, origin: str, keys: Mapping[str, type] | tuple = ()
+    data: bytes,
+    *,
+    origin: str,
+    keys: Mapping[str, type] | tuple = (),
+    names: bool = True,
+    dtype=np.float32,
 ) -> list[GribField]:
-    """Decode every GRIB message in ``data``; errors name ``origin``."""
+    """Decode every GRIB message in ``data``; errors name ``origin``.
+
+    ``names=False`` skips the descriptive keys (short name, centre, level type: eccodes looks
+    them up in its tables, a third of a millisecond each) for callers that check the parameter
+    by its numbers; ``dtype`` is the values' type (float64 as decoded, so a caller that keeps
+    part of the grid converts only that part).
+    """
     fields = []
     for handle in iter_messages(data, origin=origin):
         try:
-            fields.append(_to_field(handle, origin, keys))
+            fields.append(_to_field(handle, origin, keys, names=names, dtype=dtype))
         finally:
             eccodes.codes_release(handle)
     return fields
@@ -179,7 +207,14 @@ def _get(handle: int, key: str, default=None):
         return default
 
 
-def _to_field(handle: int, origin: str, keys: Mapping[str, type] | tuple = ()) -> GribField:
+def _to_field(
+    handle: int,
+    origin: str,
+    keys: Mapping[str, type] | tuple = (),
+    *,
+    names: bool = True,
+    dtype=np.float32,
+) -> GribField:
     grid_type = eccodes.codes_get(handle, "gridType")
     eccodes.codes_set(handle, "missingValue", 1.0e20)
     if grid_type == "regular_ll":
@@ -190,19 +225,19 @@ def _to_field(handle: int, origin: str, keys: Mapping[str, type] | tuple = ()) -
             number=int(_get(handle, "numberOfGridUsed", 0) or 0),
             uuid=str(_get(handle, "uuidOfHGrid", "0" * 32)),
         )
-        values = eccodes.codes_get_values(handle).astype(np.float32)
+        values = eccodes.codes_get_values(handle)
     else:
         raise InvalidGridError(
             f"{origin}: gridType {grid_type!r}; expected 'regular_ll' or 'unstructured_grid'"
         )
     if eccodes.codes_get(handle, "bitmapPresent"):
-        values[values == np.float32(1.0e20)] = np.nan
+        values[values == 1.0e20] = np.nan  # float64 as decoded, so compared exactly
     date, time = _get(handle, "dataDate"), _get(handle, "dataTime")
     reference = datetime.strptime(f"{date:08d}{time:04d}", "%Y%m%d%H%M").replace(tzinfo=UTC)
     edition = eccodes.codes_get(handle, "edition")
     start, end = _step_range(handle)
     return GribField(
-        values=np.ascontiguousarray(values),
+        values=np.ascontiguousarray(values, dtype=dtype),
         grid=grid,
         discipline=_get(handle, "discipline", -1) if edition == 2 else -1,
         category=_get(handle, "parameterCategory", -1) if edition == 2 else -1,
@@ -212,11 +247,11 @@ def _to_field(handle: int, origin: str, keys: Mapping[str, type] | tuple = ()) -
         step_start=start,
         step_end=end,
         level=float(_get(handle, "level", 0)),
-        level_type=str(_get(handle, "typeOfLevel", "")),
+        level_type=str(_get(handle, "typeOfLevel", "")) if names else "",
         member=int(_get(handle, "perturbationNumber", 0) or 0),
-        centre=str(_get(handle, "centre", "")),
+        centre=str(_get(handle, "centre", "")) if names else "",
         production_status=int(_get(handle, "productionStatusOfProcessedData", 0) or 0),
-        short_name=str(_get(handle, "shortName", "")),
+        short_name=str(_get(handle, "shortName", "")) if names else "",
         keys=message_keys(handle, keys),
     )
 
@@ -237,7 +272,7 @@ def _regular(handle: int, origin: str) -> tuple[RegularGrid, np.ndarray]:
         nlat=nlat,
         nlon=nlon,
     )
-    values = eccodes.codes_get_values(handle).astype(np.float32).reshape(nlat, nlon)
+    values = eccodes.codes_get_values(handle).reshape(nlat, nlon)
     if not eccodes.codes_get(handle, "jScansPositively"):
         values = values[::-1]
     return grid, values

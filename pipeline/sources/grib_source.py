@@ -316,7 +316,8 @@ class GribSource(Source):
         component), each sorted by member.
         """
         var = self.table[param]
-        fields = decode_fields(path, keys=var.keys)
+        # Numbers, not names, identify the parameter; float64 as decoded, converted after the cut.
+        fields = decode_fields(path, keys=var.keys, names=False, dtype=np.float64)
         numbers = self.member_numbers()
         wanted = len(numbers) * len(var.parts)
         what = "members" if len(numbers) > 1 else "field"
@@ -426,7 +427,7 @@ class GribSource(Source):
         """One file as canonical values, shape (member, *grid), cropped by ``cut``."""
         var = self.table[param]
         groups = self._decode(path, param, step, run, expected, interval)
-        parts = [np.stack([f.values[cut] for f in group]) for group in groups]
+        parts = [np.stack([f.values[cut].astype(np.float32) for f in group]) for group in groups]
         values = np.hypot(*parts) if var.components else parts[0]
         if var.scale != 1.0 or var.offset:
             values = values * np.float32(var.scale) + np.float32(var.offset)

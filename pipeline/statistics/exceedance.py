@@ -190,10 +190,14 @@ def _reduce_values(
 ) -> dict[str, np.ndarray]:
     result = {}
     valid = ~np.isnan(values)
-    valid_area = (matrix @ valid.T.astype(np.float64)).T  # (fields, regions)
+    area = np.asarray(matrix.sum(axis=1)).ravel()
+    if valid.all():  # the common case: no masked cell, every region's whole area is valid
+        valid_area = np.broadcast_to(area, (values.shape[0], area.size))
+    else:
+        valid_area = (matrix @ valid.T.astype(np.float64)).T  # (fields, regions)
     with np.errstate(invalid="ignore", divide="ignore"):
         if "valid_share" in stats:
-            result["valid_share"] = valid_area / np.asarray(matrix.sum(axis=1)).ravel()
+            result["valid_share"] = valid_area / area
         if "mean" in stats:
             filled = np.where(valid, values, 0.0)
             result["mean"] = (matrix @ filled.T.astype(np.float64)).T / valid_area
@@ -233,6 +237,8 @@ def _fractions(
     of the bins per region, summed from the top (above) or the bottom (below), gives every
     threshold's area. NaN cells weigh nothing.
     """
+    if thresholds.size <= FEW_THRESHOLDS:
+        return _fractions_each(gathered, matrix, thresholds, side)
     n_fields, n_regions, n_bins = gathered.shape[0], matrix.shape[0], thresholds.size + 1
     bins = np.searchsorted(thresholds, gathered, side=side)  # (fields, nnz), NaN -> last bin
     region = np.repeat(np.arange(n_regions), np.diff(matrix.indptr))
@@ -244,6 +250,29 @@ def _fractions(
     if side == "right":  # value >= t_j  <=>  more than j thresholds <= value
         return np.cumsum(histogram[..., ::-1], axis=-1)[..., ::-1][..., 1:]
     return np.cumsum(histogram, axis=-1)[..., :-1]  # value <= t_j <=> at most j thresholds < value
+
+
+#: Up to this many thresholds, one masked segment sum per threshold beats the histogram.
+FEW_THRESHOLDS = 4
+
+
+def _fractions_each(
+    gathered: np.ndarray, matrix: sp.csr_matrix, thresholds: np.ndarray, side: str
+) -> np.ndarray:
+    """:func:`_fractions`, one threshold at a time: the weights of the cells at or above (or at
+    or below) it, summed over each region's segment of the CSR order."""
+    compare = np.greater_equal if side == "right" else np.less_equal
+    n_fields, n_regions = gathered.shape[0], matrix.shape[0]
+    out = np.zeros((n_fields, n_regions, thresholds.size))
+    if not gathered.shape[1]:
+        return out
+    starts = np.minimum(matrix.indptr[:-1], gathered.shape[1] - 1)
+    empty = np.diff(matrix.indptr) == 0
+    for k, threshold in enumerate(thresholds):
+        hit = np.where(compare(gathered, threshold), matrix.data, 0.0)  # NaN compares False
+        out[..., k] = np.add.reduceat(hit, starts, axis=1)
+        out[:, empty, k] = 0.0
+    return out
 
 
 def _weighted_quantile(

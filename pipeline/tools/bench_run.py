@@ -54,7 +54,7 @@ def _run_child(source_id: str, run: str, mirror: Path, tmp: Path, cache: Path, w
         "CROSSWARN_DOWNLOAD_WORKERS": str(workers),
         "CROSSWARN_DECODE_WORKERS": str(workers),
     }
-    command = [sys.executable, "-m", "pipeline.cli", "run", source_id, run]
+    command = [sys.executable, "-m", "pipeline.cli", "run", source_id, "--run", run]
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)

@@ -201,13 +201,20 @@ def _reduce_values(
         if "mean" in stats:
             filled = np.where(valid, values, 0.0)
             result["mean"] = (matrix @ filled.T.astype(np.float64)).T / valid_area
+        for name, side in (("fraction_above", "right"), ("fraction_below", "left")):
+            if name in stats and thresholds.size <= FEW_THRESHOLDS:
+                compare = np.greater_equal if side == "right" else np.less_equal
+                frac = np.empty((*valid_area.shape, thresholds.size))
+                for k, t in enumerate(thresholds):  # NaN compares False: no area
+                    frac[..., k] = (matrix @ compare(values, t).T.astype(np.float64)).T
+                result[name] = frac / valid_area[..., None]
     if not {"max", "min", "p90", *_THRESHOLD_STATS} & set(stats):
         return result
     # Per-region reductions over each region's cells: gather in CSR order, reduce each segment.
     gathered = values[:, matrix.indices]
     with np.errstate(invalid="ignore", divide="ignore"):
         for name, side in (("fraction_above", "right"), ("fraction_below", "left")):
-            if name in stats:
+            if name in stats and thresholds.size > FEW_THRESHOLDS:
                 result[name] = (
                     _fractions(gathered, matrix, thresholds, side) / valid_area[..., None]
                 )
@@ -231,14 +238,13 @@ def _fractions(
     gathered: np.ndarray, matrix: sp.csr_matrix, thresholds: np.ndarray, side: str
 ) -> np.ndarray:
     """Per field, region and threshold: the area at or above (``side="right"``) or at or below
-    (``"left"``) each threshold, in one pass over the region's cells for every threshold.
+    (``"left"``) each threshold, in one pass over the region's cells for every threshold (for
+    more than :data:`FEW_THRESHOLDS`; fewer take one sparse product each).
 
     Each cell falls in the bin of how many thresholds lie below its value; a weighted histogram
     of the bins per region, summed from the top (above) or the bottom (below), gives every
     threshold's area. NaN cells weigh nothing.
     """
-    if thresholds.size <= FEW_THRESHOLDS:
-        return _fractions_each(gathered, matrix, thresholds, side)
     n_fields, n_regions, n_bins = gathered.shape[0], matrix.shape[0], thresholds.size + 1
     bins = np.searchsorted(thresholds, gathered, side=side)  # (fields, nnz), NaN -> last bin
     region = np.repeat(np.arange(n_regions), np.diff(matrix.indptr))
@@ -252,27 +258,8 @@ def _fractions(
     return np.cumsum(histogram, axis=-1)[..., :-1]  # value <= t_j <=> at most j thresholds < value
 
 
-#: Up to this many thresholds, one masked segment sum per threshold beats the histogram.
-FEW_THRESHOLDS = 4
-
-
-def _fractions_each(
-    gathered: np.ndarray, matrix: sp.csr_matrix, thresholds: np.ndarray, side: str
-) -> np.ndarray:
-    """:func:`_fractions`, one threshold at a time: the weights of the cells at or above (or at
-    or below) it, summed over each region's segment of the CSR order."""
-    compare = np.greater_equal if side == "right" else np.less_equal
-    n_fields, n_regions = gathered.shape[0], matrix.shape[0]
-    out = np.zeros((n_fields, n_regions, thresholds.size))
-    if not gathered.shape[1]:
-        return out
-    starts = np.minimum(matrix.indptr[:-1], gathered.shape[1] - 1)
-    empty = np.diff(matrix.indptr) == 0
-    for k, threshold in enumerate(thresholds):
-        hit = np.where(compare(gathered, threshold), matrix.data, 0.0)  # NaN compares False
-        out[..., k] = np.add.reduceat(hit, starts, axis=1)
-        out[:, empty, k] = 0.0
-    return out
+#: Up to this many thresholds, one sparse product per threshold beats one histogram of all.
+FEW_THRESHOLDS = 10
 
 
 def _weighted_quantile(

@@ -243,30 +243,37 @@ def test_distributed_cluster_with_worker_processes_gives_identical_result():
     xr.testing.assert_identical(eager, remote)
 
 
-@pytest.mark.parametrize("n_thresholds", [1, 4, 5, 9])
-@pytest.mark.parametrize("side", ["right", "left"])
+@pytest.mark.parametrize("n_thresholds", [1, 10, 11, 13])
+@pytest.mark.parametrize("side", ["above", "below"])
 def test_fractions_for_few_and_many_thresholds_equal_a_cell_by_cell_sum(n_thresholds, side):
-    """Both ways of summing the area at or above (or at or below) each threshold (one pass per
-    threshold up to four, one histogram beyond) against a plain loop over cells; values lie
-    exactly on the thresholds, NaN cells weigh nothing, a region without cells gets 0."""
+    """Both ways of summing the area at or above (or at or below) each threshold (a sparse
+    product per threshold up to ten, one histogram beyond) against a plain loop over cells;
+    values lie exactly on the thresholds, NaN cells weigh nothing, a region without cells has
+    no fraction (NaN)."""
     import scipy.sparse as sp
 
-    from pipeline.statistics.exceedance import _fractions
+    from pipeline.statistics.exceedance import FEW_THRESHOLDS, _reduce_values
 
+    assert FEW_THRESHOLDS == 10  # the parameters straddle the switch
     rng = np.random.default_rng(n_thresholds)
     thresholds = np.arange(n_thresholds, dtype=np.float64) * 2.0 + 1.0
-    # 3 regions over 12 entries; region 1 has none.
-    matrix = sp.csr_matrix(
-        (rng.random(12) + 0.5, np.arange(12), [0, 7, 7, 12]), shape=(3, 12)
-    )
-    values = rng.choice(np.append(thresholds, [0.0, 1.5, 100.0, np.nan]), size=(4, 12))
-    got = _fractions(values.astype(np.float32), matrix, thresholds, side)
+    # 3 regions over 12 cells (cell 5 in two regions); region 1 has none.
+    indices = np.array([0, 1, 2, 3, 4, 5, 6, 5, 7, 8, 9, 10])
+    matrix = sp.csr_matrix((rng.random(12) + 0.5, indices, [0, 7, 7, 12]), shape=(3, 11))
+    values = rng.choice(np.append(thresholds, [0.0, 1.5, 100.0, np.nan]), size=(4, 11))
+    name = f"fraction_{side}"
+    got = _reduce_values(values.astype(np.float32), matrix, thresholds, (name,))[name]
     expected = np.zeros((4, 3, n_thresholds))
+    valid = np.zeros((4, 3))
     for f in range(4):
         for r in range(3):
             for i in range(matrix.indptr[r], matrix.indptr[r + 1]):
                 v = values[f, matrix.indices[i]]
+                valid[f, r] += 0.0 if np.isnan(v) else matrix.data[i]
                 for k, t in enumerate(thresholds):
-                    if (v >= t) if side == "right" else (v <= t):
+                    if (v >= t) if side == "above" else (v <= t):
                         expected[f, r, k] += matrix.data[i]
+    with np.errstate(invalid="ignore"):
+        expected /= valid[..., None]
+    assert np.isnan(got[:, 1]).all()
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)

@@ -8,10 +8,13 @@ timestamps).
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 from collections.abc import Mapping
 from datetime import datetime
+
+import numpy as np
 
 from pipeline.assessment.criteria import AuthorityCriteria
 from pipeline.publishing.amounts import peak_text
@@ -41,16 +44,44 @@ def render_map_png(regions, levels: dict[str, str], title: str) -> bytes:
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.9))
     ax.set_axis_off()
+    from matplotlib.collections import PathCollection
+
     colours = [COLOURS[levels.get(r, "none")] for r in regions.index]
-    regions.plot(ax=ax, color=colours, edgecolor="#404040", linewidth=0.4)
+    paths, labels = _outlines(tuple(regions.index), tuple(regions.geometry.to_wkb()))
+    ax.add_collection(
+        PathCollection(paths, facecolors=colours, edgecolors="#404040", linewidths=0.4)
+    )
+    ax.autoscale_view()
     for region_id in sorted(levels):
-        point = regions.loc[region_id].geometry.representative_point()
-        ax.annotate(region_id, (point.x, point.y), fontsize=6, ha="center", va="center")
+        x, y = labels[region_id]
+        ax.annotate(region_id, (x, y), fontsize=6, ha="center", va="center")
     ax.set_title(title, fontsize=10)
     ax.set_aspect(1 / 0.63)  # about cos(51°): keeps shapes true at these latitudes
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=4)
+def _outlines(ids: tuple[str, ...], shapes: tuple[bytes, ...]):
+    """Each region's outline as one matplotlib path (holes included) and its label point:
+    built once per process for the regions, then only recoloured per map."""
+    import shapely
+    from matplotlib.path import Path
+
+    paths, labels = [], {}
+    for region_id, wkb in zip(ids, shapes, strict=True):
+        shape = shapely.from_wkb(wkb)
+        rings = [
+            np.asarray(ring.coords)[:, :2]
+            for polygon in shapely.get_parts(shape)
+            if polygon.geom_type == "Polygon" and not polygon.is_empty
+            for ring in (polygon.exterior, *polygon.interiors)
+        ]
+        paths.append(Path.make_compound_path(*(Path(r, closed=True) for r in rings)))
+        point = shape.representative_point()
+        labels[region_id] = (point.x, point.y)
+    return paths, labels
 
 
 def render_bulletin_html(

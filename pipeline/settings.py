@@ -101,5 +101,12 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(
         30, ge=1, description="Days published files are kept (unless still referenced)."
     )
+    consultation_max_run_age_hours: int = Field(
+        12,
+        ge=0,
+        description="The consultation combines each model's newest run, but leaves out a run "
+        "more than this many hours older than the newest of all (a model that stopped "
+        "publishing must not keep voting), and says so.",
+    )
     download_workers: int = Field(4, ge=1, le=32)
     decode_workers: int = Field(2, ge=1, le=32)

@@ -34,13 +34,14 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
         links=config.linking,
         reference_time=reference,
     )
+    issued = reference + timedelta(minutes=source.publication_delay_minutes)
     with settings.ledger() as ledger:
         require_consistent(ledger, settings.out_dir / "outbox")
         decisions = ledger.record_run(
             source_id,
             run,
             reference_time=reference,
-            sent=reference + timedelta(minutes=source.publication_delay_minutes),
+            sent=issued,
             events=result.events,
             triggers=[],  # consultation triggers are decided across models: see consult()
             policy=config.consultation.events,
@@ -53,6 +54,9 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
             "source": source_id,
             "run": run,
             "production_status": int(stats.attrs.get("production_status", 0)),
+            # When crosswarn dates this run's outputs: the model's scheduled publication (never
+            # the clock, so that a rerun writes identical files).
+            "issued": issued.isoformat(),
             "levels": result.levels,
             "not_covered": result.not_covered,
             "not_assessed": result.not_assessed,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from pipeline.files import write_bytes_atomic
 from pipeline.geo.nuts import regions_nuts3
@@ -17,6 +18,7 @@ from pipeline.publishing.messages import Publication, render_decisions
 from pipeline.publishing.outbox import Outbox
 from pipeline.publishing.staging import StagedOutput
 from pipeline.publishing.summary import summarise, with_cells
+from pipeline.runs import RunId
 from pipeline.settings import Settings
 from pipeline.sources import get_source
 
@@ -71,12 +73,13 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
                 criteria=config.criteria,
                 status=status,
             )
-        sent = [d["sent"] for d in assessment["decisions"]]
         feed = render_feed(
             entries,
             feed_id=f"urn:crosswarn:{settings.cap_sender}:{source_id}",
             title=f"crosswarn active alerts: {source_id}",
-            updated=max(sent + [e["sent"] for e in entries], default="1970-01-01T00:00:00+00:00"),
+            # The run's issue time, with or without alerts: an empty feed of a live pipeline
+            # says how fresh it is, so a dead one's stale feed never reads as an all-clear.
+            updated=_issued(source_id, run, assessment),
         )
         staged.write("feed.atom", feed)
         write_bytes_atomic(outbox.root / f"feed-{source_id}.atom", feed)
@@ -108,6 +111,19 @@ def _publication(
         webhook_url=settings.webhook_url,
         email=bool(settings.smtp_host),
     )
+
+
+def _issued(source_id: str, run: str, assessment: dict) -> str:
+    """When the run's outputs are dated (assessments written before this field existed: the
+    newest message, else the run time plus the model's publication delay)."""
+    if "issued" in assessment:
+        return assessment["issued"]
+    sent = [d["sent"] for d in assessment["decisions"]]
+    if sent or source_id == CONSULTATION:
+        return max(sent, default=RunId(run).time.isoformat())
+    source = get_source(source_id)
+    reference = RunId(run, cycle_hours=source.cycle_hours, source_id=source_id).time
+    return (reference + timedelta(minutes=source.publication_delay_minutes)).isoformat()
 
 
 def _json(data: object, **options) -> bytes:

@@ -18,9 +18,11 @@ def summarise(assessment: dict, regions: gpd.GeoDataFrame) -> dict:
             name = LEVELS[levels[country]]
             counts.setdefault(hazard, {}).setdefault(country, {n: 0 for n in LEVELS})
             counts[hazard][country][name] += 1
-    return {
+    summary = {
         "source": assessment["source"],
         "run": assessment["run"],
+        # Data time and issue time of what this summary describes (see assess / consult).
+        "issued": assessment.get("issued"),
         "regions_per_level": counts,
         "events": len(assessment["events"]),
         "messages": {
@@ -38,6 +40,10 @@ def summarise(assessment: dict, regions: gpd.GeoDataFrame) -> dict:
             for t in assessment["triggers"]
         ],
     }
+    if "inputs" in assessment:  # the consultation: which model runs it combined, which not
+        summary["inputs"] = assessment["inputs"]
+        summary["ignored_inputs"] = assessment.get("ignored_inputs", {})
+    return summary
 
 
 def with_cells(triggers: list[dict], cells: dict[str, CrisisCell]) -> list[dict]:

@@ -70,6 +70,9 @@ def test_knmi_and_ecmwf_dags_then_the_consultation(airflow_db, loopback, tmp_pat
         (tmp_path / "work" / "consultation" / RUN / "assessment.json").read_text()
     )
     assert combined["inputs"] == {"ecmwf-ifs": RUN, "knmi-harmonie": RUN}
+    assert combined["ignored_inputs"] == {}
+    summary = json.loads((out / "consultation" / RUN / "summary.json").read_text())
+    assert summary["inputs"] == combined["inputs"] and summary["ignored_inputs"] == {}
     models = {m for e in combined["events"] for m in e["models"]}
     assert models == {"KNMI HARMONIE-AROME", "ECMWF IFS HRES"}
     both = [e for e in combined["events"] if len(e["models"]) == 2]

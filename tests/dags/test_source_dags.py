@@ -51,6 +51,10 @@ def test_dag_runs_end_to_end(dag_id, cls, logical_date, airflow_db, tmp_path, mo
     assert summary["events"] > 0 and summary["messages"]["Alert"] > 0
     manifest = json.loads((tmp_path / "archive" / source.id / RUN / "manifest.json").read_text())
     assert len(manifest["files"]) == len(files)
+    # The feed is dated by the run's issue time: the DAG's schedule is the run plus the model's
+    # publication delay, so the logical date is that time.
+    feed = (out / "feed.atom").read_text()
+    assert f"<updated>{logical_date}</updated>" in feed.split("<entry>")[0]
 
 
 def test_settings_come_from_variables_and_the_knmi_connection(airflow_db, monkeypatch):

@@ -65,6 +65,8 @@ def test_each_trigger_has_a_bulletin_per_language_and_a_map(demo_run):
 def test_feed_lists_every_active_alert(demo_run):
     feed = etree.parse(str(demo_run / "feed.atom"))
     entries = feed.findall("a:entry", ATOM)
+    # Dated by the run's issue time: 00 UTC plus DWD's 90 minutes for ICON-D2.
+    assert feed.findtext("a:updated", namespaces=ATOM) == "2026-01-15T01:30:00+00:00"
     summary = json.loads((demo_run / "summary.json").read_text())
     assert len(entries) == summary["messages"]["Alert"]  # first run: every message is active
     caps = {p.name for p in (demo_run / "cap").glob("*.xml")}

@@ -194,6 +194,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watchdog(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.orchestration.watchdog import watch
+
+    settings = _settings(args)
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    alarms = watch(
+        settings.out_dir,
+        now=now,
+        sources=args.sources or [],
+        margin=timedelta(minutes=args.margin_minutes),
+        api_url=args.api_url,
+        max_heartbeat_age=timedelta(seconds=args.max_heartbeat_age_s),
+        alert_url=args.alert_url or settings.alert_url,
+    )
+    for alarm in alarms:
+        print(alarm.describe(), file=sys.stderr)
+    if not alarms:
+        print(f"ok: every source published within its cycle (checked {now.isoformat()})")
+    return 1 if alarms else 0
+
+
 def cmd_criteria(args: argparse.Namespace) -> int:
     from pipeline.assessment.criteria import load_criteria
     from pipeline.assessment.criteria_report import criteria_records, format_criteria
@@ -290,6 +313,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="print the summary of a run's output directory")
     p.add_argument("directory")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser(
+        "watchdog",
+        help="alarm (exit 1, and a POST to --alert-url) when a source has not published within "
+        "its cycle plus a margin, or Airflow's scheduler stops heartbeating; run it outside "
+        "Airflow (cron, systemd timer, its own compose service)",
+    )
+    p.add_argument(
+        "--source", dest="sources", action="append", help="sources to check (default: all seen)"
+    )
+    p.add_argument("--out", type=Path, help="output directory holding {source}/status.json")
+    p.add_argument("--margin-minutes", type=int, default=60)
+    p.add_argument("--api-url", help="Airflow API server, e.g. http://airflow-apiserver:8080")
+    p.add_argument("--max-heartbeat-age-s", type=int, default=300)
+    p.add_argument("--alert-url", help="webhook for alarms (default CROSSWARN_ALERT_URL)")
+    p.add_argument("--now", help="check as of this ISO time (default: the clock)")
+    p.set_defaults(func=cmd_watchdog)
 
     p = sub.add_parser("validate", help="validate CAP files (OASIS XSD + MeteoAlarm profile)")
     p.add_argument("files", nargs="+")

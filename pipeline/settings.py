@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         None, description="KNMI Data Platform key; in Airflow, the Connection knmi_open_data."
     )
     webhook_url: str | None = Field(None, description="Where CAP messages are POSTed.")
+    alert_url: str | None = Field(
+        None, description="Where the watchdog POSTs its alarms (the operators' webhook)."
+    )
     webhook_unsigned: bool = Field(
         False,
         description="Send webhooks without a signature when no secret is set (explicit opt-in).",

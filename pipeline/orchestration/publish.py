@@ -8,7 +8,7 @@ import json
 import logging
 from datetime import timedelta
 
-from pipeline.files import write_bytes_atomic
+from pipeline.files import write_bytes_atomic, write_json_atomic
 from pipeline.geo.nuts import regions_nuts3
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import CONSULTATION, read_assessment, work_dir
@@ -84,6 +84,8 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         staged.write("feed.atom", feed)
         write_bytes_atomic(outbox.root / f"feed-{source_id}.atom", feed)
         staged.commit()
+    if source_id != CONSULTATION:
+        write_status(settings.out_dir / source_id / STATUS, source_id, run, assessment)
     log.info(
         "%s %s: %d files, status %s, in %s", source_id, run, len(rendered.files), status, final
     )
@@ -110,6 +112,39 @@ def _publication(
         contact=settings.cap_contact,
         webhook_url=settings.webhook_url,
         email=bool(settings.smtp_host),
+    )
+
+
+#: Per source, what its newest published run is and when the next one is due (the watchdog's
+#: input; see :mod:`pipeline.orchestration.watchdog`).
+STATUS = "status.json"
+
+
+def write_status(path, source_id: str, run: str, assessment: dict) -> None:
+    """The source's freshness: its newest published run, that run's data and issue times, and
+    when the next run's outputs are due (the next cycle plus the model's publication delay).
+    A rerun of an older run leaves a newer status alone."""
+    source = get_source(source_id)
+    reference = RunId(run, cycle_hours=source.cycle_hours, source_id=source_id).time
+    try:
+        if json.loads(path.read_text())["last_good_run"] > run:
+            return
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no status yet, or an unreadable one: this run's replaces it
+    next_due = reference + timedelta(
+        hours=source.cycle_hours, minutes=source.publication_delay_minutes
+    )
+    write_json_atomic(
+        path,
+        {
+            "source": source_id,
+            "model": source.model_name,
+            "last_good_run": run,
+            "data_time": reference.isoformat(),
+            "issued": _issued(source_id, run, assessment),
+            "next_run_expected": next_due.isoformat(),
+            "cycle_hours": source.cycle_hours,
+        },
     )
 
 

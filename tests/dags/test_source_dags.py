@@ -24,7 +24,7 @@ RUN = "2026011500"
     ],
 )
 def test_dag_runs_end_to_end(dag_id, cls, logical_date, airflow_db, tmp_path, monkeypatch):
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState
@@ -55,6 +55,11 @@ def test_dag_runs_end_to_end(dag_id, cls, logical_date, airflow_db, tmp_path, mo
     # publication delay, so the logical date is that time.
     feed = (out / "feed.atom").read_text()
     assert f"<updated>{logical_date}</updated>" in feed.split("<entry>")[0]
+    # The watchdog's input: this run, and the next one due a cycle after this one's schedule.
+    status = json.loads((tmp_path / "out" / source.id / "status.json").read_text())
+    assert status["last_good_run"] == RUN
+    due = datetime.fromisoformat(logical_date) + timedelta(hours=cls.cycle_hours)
+    assert datetime.fromisoformat(status["next_run_expected"]) == due
 
 
 def test_settings_come_from_variables_and_the_knmi_connection(airflow_db, monkeypatch):

@@ -128,7 +128,7 @@ def test_a_kill_between_the_output_renames_is_healed_by_the_rerun(clean_run, cle
     os.replace(final, final.with_name(f".{RUN}.old-0123456789abcdef"))  # killed mid-swap
     assert main(_args(mirror, base)) == 0
     assert _manifests(base) == clean
-    assert sorted(p.name for p in final.parent.iterdir()) == [RUN]
+    assert sorted(p.name for p in final.parent.iterdir()) == [RUN, "status.json"]  # healed
 
 
 def test_a_refusing_receiver_then_delivery_after_the_fix(clean, base, monkeypatch, capsys):

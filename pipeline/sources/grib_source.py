@@ -98,10 +98,8 @@ class GribSource(Source):
     ) -> xr.Dataset:
         """Open an archived run lazily as canonical variables.
 
-        ``bounds`` (lat_min, lat_max, lon_min, lon_max) keeps only the grid cells whose centres
-        lie inside (the statistics ask for the regions' extent plus a margin): every derived
-        variable and reduction then works on those cells, not on the model's whole domain.
-
+        ``bounds`` (lat_min, lat_max, lon_min, lon_max) keeps only the cells whose centres lie
+        inside (the statistics: the regions' extent plus a margin, not the model's domain).
         Dims (member, valid_time, latitude, longitude) on lat-lon grids, (member, valid_time,
         cell) on icosahedral ones. Valid times are the steps after the first (all of the run's
         steps unless ``steps`` picks some, for analysts). Each file is decoded once,
@@ -316,7 +314,6 @@ class GribSource(Source):
         component), each sorted by member.
         """
         var = self.table[param]
-        # Numbers, not names, identify the parameter; float64 as decoded, converted after the cut.
         fields = decode_fields(path, keys=var.keys, names=False, dtype=np.float64)
         numbers = self.member_numbers()
         wanted = len(numbers) * len(var.parts)

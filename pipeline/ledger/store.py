@@ -20,10 +20,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -245,7 +245,9 @@ class Ledger:
                     current = session.get(Message, row.last_message)
                     if current is not None:  # the run whose message is still in force
                         runs.add((current.source, current.run))
-            query = select(DeliveryRow.identifier).where(DeliveryRow.status == "pending")
+            query = select(DeliveryRow.identifier).where(
+                DeliveryRow.status.in_(("pending", "sending"))
+            )
             messages.update(session.scalars(query))
         return runs, messages
 
@@ -263,16 +265,43 @@ class Ledger:
         with Session(self.engine) as session:
             query = select(DeliveryRow).where(DeliveryRow.status == "pending")
             return [
-                Delivery(**{f: getattr(row, f) for f in Delivery.__dataclass_fields__})
-                for row in session.scalars(query.order_by(DeliveryRow.identifier))
+                _delivery(row) for row in session.scalars(query.order_by(DeliveryRow.identifier))
+            ]
+
+    def claim_deliveries(self, owner: str, *, now: datetime, lease: timedelta) -> list[Delivery]:
+        """Claim for ``owner`` every pending delivery, and every claim older than ``lease``
+        (its deliverer died while sending); return what ``owner`` got, in queue order.
+
+        One conditional UPDATE claims them (status "sending"): of deliverers racing for a row,
+        exactly one gets it (PostgreSQL's row locks, SQLite's write lock), so no message is
+        sent twice by concurrent ``deliver`` tasks.
+        """
+        self.check_schema()
+        claimable = (DeliveryRow.status == "pending") | (
+            (DeliveryRow.status == "sending") & (DeliveryRow.claimed_at < now - lease)
+        )
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(DeliveryRow)
+                .where(claimable)
+                .values(status="sending", claimed_by=owner, claimed_at=now)
+            )
+        with Session(self.engine) as session:
+            query = select(DeliveryRow).where(
+                DeliveryRow.status == "sending", DeliveryRow.claimed_by == owner
+            )
+            return [
+                _delivery(row) for row in session.scalars(query.order_by(DeliveryRow.identifier))
             ]
 
     def record_attempt(self, delivery: Delivery, *, delivered: bool, error: str = "") -> None:
-        """Count one attempt at ``delivery``; mark it delivered, or keep it pending."""
+        """Count one attempt at ``delivery``; mark it delivered, or pending again (claim
+        released)."""
         with Session(self.engine) as session, session.begin():
             row = session.get(DeliveryRow, (delivery.identifier, delivery.channel, delivery.target))
             row.status = "delivered" if delivered else "pending"
             row.attempts, row.last_error = row.attempts + 1, error
+            row.claimed_by, row.claimed_at = "", None
 
     @contextmanager
     def _transaction(self, source: str) -> Iterator[Session]:
@@ -292,6 +321,10 @@ class Ledger:
                 session.add(SourceState(source=source, latest_run=""))
                 session.flush()
             yield session
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(**{f: getattr(row, f) for f in Delivery.__dataclass_fields__})
 
 
 def _one_line(ledger_method):
@@ -315,7 +348,7 @@ def _one_line(ledger_method):
 
 for _name in ("migrate", "revision", "check_schema", "record_run", "latest_runs", "messages",
               "events", "triggers", "active_messages", "referenced", "enqueue",
-              "pending_deliveries", "record_attempt"):  # fmt: skip
+              "pending_deliveries", "claim_deliveries", "record_attempt"):  # fmt: skip
     setattr(Ledger, _name, _one_line(getattr(Ledger, _name)))
 
 

@@ -18,10 +18,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import smtplib
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -120,6 +124,11 @@ DELIVERY_WORKERS = 8
 DELIVERY_BUDGET_S = 120.0
 
 
+#: After this long a claimed row whose deliverer never recorded an outcome is claimable again
+#: (far longer than a round's budget).
+CLAIM_LEASE = timedelta(minutes=15)
+
+
 class DeliveryBudgetSpent(CrosswarnError):
     """A retry would end after the delivery round's time budget: the row stays pending."""
 
@@ -136,11 +145,18 @@ def deliver_pending(
     backoff_s: float = 1.0,
     budget_s: float = DELIVERY_BUDGET_S,
     clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dict[str, object]:
     """Send every pending delivery, several at once, within ``budget_s``; each row's outcome
     is recorded on its own, so one refusal, a missing outbox file or a receiver that is down
-    never stops the others. Return counts of delivered and failed rows and the errors."""
-    pending = ledger.pending_deliveries()
+    never stops the others. Return counts of delivered and failed rows and the errors.
+
+    The rows are claimed first (:meth:`Ledger.claim_deliveries`), so deliverers running at
+    the same time (two ``deliver`` tasks, a rerun beside a scheduled run) never send a message
+    twice; a claim left by a deliverer that died is taken over after :data:`CLAIM_LEASE`.
+    """
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    pending = ledger.claim_deliveries(owner, now=now(), lease=CLAIM_LEASE)
     deadline = clock() + budget_s
 
     def bounded_sleep(seconds: float) -> None:

@@ -34,7 +34,7 @@ from pipeline.errors import (
 )
 from pipeline.files import temporary_name, write_bytes_atomic
 from pipeline.retry import call_with_retries
-from pipeline.sources.grib import check_framing, decompress, decompressed_path, read_bytes
+from pipeline.sources.grib import check_framing, decompress, decompressed_path
 
 log = logging.getLogger(__name__)
 
@@ -317,16 +317,6 @@ def _stream_into(fh, url: str, client: httpx.Client, byte_range: ByteRange | Non
         )
 
 
-def verify_grib(path: Path, *, origin: str | None = None) -> None:
-    """Check that ``path`` holds complete GRIB messages (after bz2 decompression if ``.bz2``)."""
-    origin = origin or str(path)
-    try:
-        data = read_bytes(path)
-    except InvalidDataError as exc:
-        raise InvalidDataError(str(exc).replace(str(path), origin)) from exc
-    _check_messages(data, origin)
-
-
 def _verify_grib_keeping(tmp: Path, dest: Path, *, origin: str) -> str:
     """Verify a downloaded GRIB file in one pass and return the sha256 of its bytes as served.
 
@@ -336,7 +326,7 @@ def _verify_grib_keeping(tmp: Path, dest: Path, *, origin: str) -> str:
     """
     raw = tmp.read_bytes()
     data = decompress(raw, origin=origin) if tmp.suffix == ".bz2" else raw
-    _check_messages(data, origin)
+    check_framing(data, origin=origin)
     if tmp.suffix == ".bz2":
         copy = decompressed_path(dest)
         copy.parent.mkdir(parents=True, exist_ok=True)
@@ -347,10 +337,6 @@ def _verify_grib_keeping(tmp: Path, dest: Path, *, origin: str) -> str:
         finally:
             part.unlink(missing_ok=True)
     return hashlib.sha256(raw).hexdigest()
-
-
-def _check_messages(data: bytes, origin: str) -> None:
-    check_framing(data, origin=origin)
 
 
 def record_file(url: str, dest: Path, *, sha256: str | None = None) -> ArchivedFile:

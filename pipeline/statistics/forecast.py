@@ -21,7 +21,6 @@ from pipeline.statistics.exceedance import (
     LONG_NAMES,
     SPATIAL_DIMS,
     reduce_fields,
-    region_statistics,
 )
 from pipeline.variables import PRECIPITATION_WINDOWS
 
@@ -47,33 +46,6 @@ BASE_STATS = ("mean", "max", "min", "valid_share")
 Thresholds = Mapping[str, tuple[list[float], list[float]]]
 
 
-def forecast_statistics(
-    forecast: xr.Dataset,
-    weights: RegionWeights,
-    thresholds: Thresholds,
-    *,
-    coverage: np.ndarray | None = None,
-) -> xr.Dataset:
-    """Statistics of every variable of :data:`STATISTIC_VARIABLES` in ``forecast``, named
-    ``{variable}_{statistic}`` with a ``{variable}_threshold`` dimension for the fractions.
-
-    ``thresholds``: per variable, the thresholds (canonical unit) whose fraction of the area
-    above and below is asked for (the criteria's).
-    ``weights`` are the region weights of the forecast's grid; ``coverage`` (the share of each
-    region the grid covers) is recorded as ``region_coverage`` when given.
-    """
-    forecast = with_derived(forecast)
-    parts = []
-    for variable, (stats, levels) in _plan(forecast, thresholds).items():
-        result = region_statistics(forecast[variable], weights, levels, stats=stats)
-        if "threshold" in result.dims:
-            result = result.rename({"threshold": f"{variable}_threshold"})
-        parts.append(result.rename({name: f"{variable}_{name}" for name in result.data_vars}))
-    result = xr.merge(parts, combine_attrs="drop")
-    result.attrs = dict(forecast.attrs)
-    return _with_areas(result, weights, coverage)
-
-
 def streamed_statistics(
     forecast: xr.Dataset,
     weights: RegionWeights,
@@ -82,13 +54,20 @@ def streamed_statistics(
     coverage: np.ndarray | None = None,
     compute: Callable[[list], list] = lambda tasks: list(dask.compute(*tasks)),
 ) -> xr.Dataset:
-    """:func:`forecast_statistics` of a lazy (Dask-backed) forecast, one task per valid time.
+    """Statistics of every variable of :data:`STATISTIC_VARIABLES` in a lazy (Dask-backed)
+    ``forecast``, named ``{variable}_{statistic}`` with a ``{variable}_threshold`` dimension for
+    the fractions, one task per valid time.
+
+    ``thresholds``: per variable, the thresholds (canonical unit) whose fraction of the area
+    above and below is asked for (the criteria's). ``weights`` are the region weights of the
+    forecast's grid; ``coverage`` (the share of each region the grid covers) is recorded as
+    ``region_coverage`` when given.
 
     Each task gets the decoded fields of its valid time (and the accumulations its windows
     need) as numpy arrays, derives every variable and reduces it at once: a run is a few hundred
     tasks whatever the number of variables, memory holds a few valid times, never the run, and
     nothing is written and read back. ``compute`` runs the tasks (threads, or a Dask cluster)
-    and returns their results in order. Same statistics as :func:`forecast_statistics`.
+    and returns their results in order.
     """
     spatial = CELL_DIMS if "cell" in forecast.dims else SPATIAL_DIMS
     order = ("member", "valid_time", *spatial)

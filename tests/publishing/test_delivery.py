@@ -23,9 +23,10 @@ IDENT = "2.49.0.0.0.0.CROSSWARN.dwd-icon-d2.2026011500.abcdef012345"
 
 
 class Receiver:
-    """A webhook receiver on 127.0.0.1 that answers scripted statuses, then 200."""
+    """A webhook receiver on 127.0.0.1 that answers scripted statuses, then 200 (after
+    ``delay`` seconds per message, to make concurrent senders overlap)."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], delay: float = 0.0) -> None:
         self.statuses = list(statuses)
         self.received: list[tuple[dict, bytes]] = []
         outer = self
@@ -33,6 +34,7 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(delay)
                 outer.received.append((dict(self.headers), body))
                 status = outer.statuses.pop(0) if outer.statuses else 200
                 self.send_response(status)

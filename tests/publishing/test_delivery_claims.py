@@ -3,9 +3,7 @@ message twice: rows are claimed before they are sent. On SQLite and on PostgreSQ
 
 from __future__ import annotations
 
-import http.server
 import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -16,44 +14,21 @@ from pipeline.ledger.store import Ledger
 from pipeline.publishing.delivery import CLAIM_LEASE, deliver_pending
 from pipeline.publishing.outbox import Outbox
 from tests.ledger.test_store import url  # noqa: F401  (sqlite and postgresql ledgers)
+from tests.publishing.test_delivery import Receiver
 
 PREFIX = "2.49.0.0.0.0.CROSSWARN.dwd-icon-d2.2026011500"
 T0 = datetime(2026, 1, 15, 2, tzinfo=UTC)
 
 
-class SlowReceiver:
-    """A webhook receiver that takes 0.3 s per message, so that two deliverers overlap."""
-
-    def __init__(self) -> None:
-        self.received: list[str] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                time.sleep(0.3)
-                outer.received.append(self.headers["Idempotency-Key"])
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/cap"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def receiver():
-    made = SlowReceiver()
+    made = Receiver([], delay=0.3)  # 0.3 s per message: two deliverers overlap
     yield made
     made.close()
+
+
+def _received(receiver: Receiver) -> list[str]:
+    return [headers["Idempotency-Key"] for headers, _ in receiver.received]
 
 
 def _queue(ledger: Ledger, outbox: Outbox, target: str, n: int) -> list[str]:
@@ -86,7 +61,7 @@ def test_two_deliverers_at_once_send_each_message_exactly_once(url, tmp_path, re
         thread.join()
     for ledger in ledgers:
         ledger.close()
-    assert Counter(receiver.received) == Counter(identifiers)  # each once, none twice
+    assert Counter(_received(receiver)) == Counter(identifiers)  # each once, none twice
     assert sum(r["delivered"] for r in results) == 12
     assert sum(r["failed"] for r in results) == 0
 
@@ -100,9 +75,9 @@ def test_a_claim_left_by_a_dead_deliverer_is_taken_over_after_its_lease(url, tmp
     assert [d.identifier for d in claimed] == [identifier]  # then the deliverer died
     # Within the lease the row stays its: nobody sends it.
     at_lease = deliver_pending(ledger, outbox, webhook_secret="s", now=lambda: T0 + CLAIM_LEASE)
-    assert at_lease["delivered"] == 0 and receiver.received == []
+    assert at_lease["delivered"] == 0 and _received(receiver) == []
     later = T0 + CLAIM_LEASE + timedelta(seconds=1)
     assert deliver_pending(ledger, outbox, webhook_secret="s", now=lambda: later)["delivered"] == 1
-    assert receiver.received == [identifier]
+    assert _received(receiver) == [identifier]
     assert ledger.pending_deliveries() == []
     ledger.close()

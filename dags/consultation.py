@@ -14,7 +14,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
-from pipeline.orchestration.dag import warnings_asset
+from pipeline.orchestration.dag import CONSULTATION_PRIORITY, task_failed, warnings_asset
 
 SOURCES = (
     "dwd-icon-d2",
@@ -38,6 +38,9 @@ SOURCES = (
         "retries": 3,
         "retry_delay": timedelta(minutes=2),
         "execution_timeout": timedelta(minutes=20),
+        "on_failure_callback": task_failed,
+        "priority_weight": CONSULTATION_PRIORITY,
+        "weight_rule": "absolute",
     },
     tags=["crosswarn"],
     doc_md=__doc__,

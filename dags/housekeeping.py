@@ -11,6 +11,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, task
 
+from pipeline.orchestration.dag import task_failed
+
 
 @dag(
     dag_id="crosswarn_housekeeping",
@@ -22,6 +24,7 @@ from airflow.sdk import CronTriggerTimetable, dag, task
         "retries": 2,
         "retry_delay": timedelta(minutes=10),
         "execution_timeout": timedelta(minutes=30),
+        "on_failure_callback": task_failed,
     },
     tags=["crosswarn"],
     doc_md=__doc__,

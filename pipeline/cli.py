@@ -81,7 +81,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         return 1 if found.unknown else 0
     with settings.ledger() as ledger:
         revision = ledger.migrate()
-    print(f"ledger {settings.ledger_url or settings.work_dir / 'ledger.sqlite'}: at {revision}")
+        where = ledger.engine.url.render_as_string(hide_password=True)  # never the password
+    print(f"ledger {where}: at {revision}")
     return 0
 
 

@@ -13,7 +13,12 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_REGIONS_DIR = PROJECT_ROOT / "regions"
+#: The source tree's ``regions/``; an installed wheel carries the same files as package data.
+DEFAULT_REGIONS_DIR = (
+    PROJECT_ROOT / "regions"
+    if (PROJECT_ROOT / "regions" / "scope.yaml").exists()
+    else Path(__file__).resolve().parent / "_regions"
+)
 
 
 class Settings(BaseSettings):
@@ -113,3 +118,22 @@ class Settings(BaseSettings):
     )
     download_workers: int = Field(4, ge=1, le=32)
     decode_workers: int = Field(2, ge=1, le=32)
+    dask_connect_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds to wait for the Dask scheduler before giving up on it."
+    )
+    dask_fallback: Literal["local", "fail"] = Field(
+        "local",
+        description="When the Dask scheduler cannot be reached: compute in local threads "
+        "(decode_workers) with a warning, or fail the task with a retryable error.",
+    )
+    statsd_host: str | None = Field(
+        None,
+        description="StatsD server the stages' metrics are sent to over UDP (names in "
+        "pipeline/metrics.py); unset: no metrics are sent.",
+    )
+    statsd_port: int = Field(8125, ge=1, le=65535, description="UDP port of the StatsD server.")
+    statsd_prefix: str = Field(
+        "crosswarn",
+        pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
+        description="First part of every metric name.",
+    )

@@ -199,6 +199,13 @@ class Ledger:
         with Session(self.engine) as session:
             return {s.source: s.latest_run for s in session.scalars(select(SourceState))}
 
+    def processed_runs(self, source: str) -> set[str]:
+        """The runs of ``source`` the ledger has decided (processed or superseded)."""
+        self.check_schema()
+        with Session(self.engine) as session:
+            query = select(ProcessedRun.run).where(ProcessedRun.source == source)
+            return set(session.scalars(query))
+
     def messages(self, subject: str | None = None) -> list[SentMessage]:
         """Every message recorded (of ``subject``, if given), oldest first."""
         with Session(self.engine) as session:

@@ -7,8 +7,17 @@ idempotent.
 
 migrate_ledger, model_run -> wait_for_run (sensor, reschedule mode) -> fetch[variable] (mapped)
 -> archive -> statistics[part] (mapped) -> merge_statistics -> assess -> publish (Asset)
--> deliver. The variables are the source's own (``default_params``), read when the run starts,
-so they are declared once, in the source class.
+-> deliver; beside them, model_run -> missed_runs -> catch_up (a DAG run per missed model run,
+see pipeline/orchestration/catchup.py). The variables are the source's own
+(``default_params``), read when the run starts, so they are declared once, in the source class.
+
+Operations: every task's final failure is an alarm to the operators
+(pipeline/orchestration/alerts.py). That makes the run's deadline an alarm too: the sensor's
+timeout (the provider has not completed the run ``wait_hours`` after it was due) and each
+task's ``execution_timeout`` fail the task; a run that never starts is the watchdog's alarm.
+(Airflow's own DeadlineAlert is not used: in 3.3.2 a DAG with one cannot run under
+``dag.test``/``airflow dags test``.) The sensor rides out a provider's transient errors; short-range
+models go first when workers are busy (:data:`PRIORITY`).
 """
 
 from __future__ import annotations
@@ -16,7 +25,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import (
+    Asset,
+    CronTriggerTimetable,
+    Param,
+    dag,
+    task,
+)
+
+
+def task_failed(context) -> None:
+    """Every task's ``on_failure_callback``: an alarm to the operators (imported when called,
+    so that parsing the DAG files stays light)."""
+    from pipeline.orchestration.alerts import task_failed as alarm
+
+    alarm(context)
+
 
 DEFAULT_ARGS = {
     "retries": 3,
@@ -24,7 +49,24 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),
     "execution_timeout": timedelta(minutes=30),
+    "on_failure_callback": task_failed,
+    "weight_rule": "absolute",
 }
+
+#: Task priority per source when workers are busy: the short-range, frequently updated models
+#: first (their warnings are the most urgent and the soonest outdated), the long range last.
+PRIORITY = {
+    "dwd-icon-d2-ruc": 80,
+    "dwd-icon-d2": 70,
+    "knmi-harmonie": 60,
+    "dwd-icon-d2-eps": 50,
+    "dwd-icon-eu": 40,
+    "dwd-icon-eu-eps": 30,
+    "ecmwf-ifs": 20,
+    "ecmwf-ens": 10,
+}
+#: The consultation's tasks go before every model's: they decide the joint triggers.
+CONSULTATION_PRIORITY = 90
 
 
 #: The fetch task's variable that stands for all of them (``fetch_in_one``).
@@ -61,16 +103,17 @@ def model_dag(source_id: str, *, schedule: str, wait_hours: int = 4, doc: str = 
 
     A source whose run is one file (``fetch_in_one``: KNMI's tar) is fetched by one task.
     """
+    dag_id = "crosswarn_" + source_id.replace("-", "_")
 
     @dag(
-        dag_id="crosswarn_" + source_id.replace("-", "_"),
+        dag_id=dag_id,
         doc_md=doc,
         schedule=CronTriggerTimetable(schedule, timezone="UTC"),
         start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
         catchup=False,
         max_active_runs=2,
         params={"run": Param(None, type=["null", "string"], description="Pin a run, YYYYMMDDHH")},
-        default_args=DEFAULT_ARGS,
+        default_args={**DEFAULT_ARGS, "priority_weight": PRIORITY[source_id]},
         tags=["crosswarn", source_id.split("-")[0]],
     )
     def pipeline():
@@ -105,12 +148,26 @@ def model_dag(source_id: str, *, schedule: str, wait_hours: int = 4, doc: str = 
         def wait_for_run(run: str):
             from airflow.sdk import PokeReturnValue
 
+            from pipeline.errors import RetryableError
             from pipeline.sources import make_source
 
             source = make_source(source_id, settings())
-            status = source.run_status(run, list(source.default_params))
+            try:
+                status = source.run_status(run, list(source.default_params))
+            except RetryableError as exc:  # a 5xx or a timeout: poke again, never fail
+                print(f"{source_id} {run}: the provider did not answer, poking again: {exc}")
+                return PokeReturnValue(is_done=False)
             print(status.describe())
             return PokeReturnValue(is_done=status.complete, xcom_value=run)
+
+        @task
+        def missed_runs(run: str, dag_run=None) -> list[dict]:
+            from pipeline.orchestration.catchup import runs_to_catch_up
+
+            if dag_run.run_type != "scheduled":  # manual runs and backfills are explicit
+                return []
+            missed = runs_to_catch_up(source_id, run, settings(), wait_hours=wait_hours)
+            return [{"trigger_run_id": f"catchup__{m}", "conf": {"run": m}} for m in missed]
 
         @task
         def fetch(run: str, variable: str) -> str:
@@ -159,8 +216,14 @@ def model_dag(source_id: str, *, schedule: str, wait_hours: int = 4, doc: str = 
 
             return stages.deliver(source_id, run, settings())
 
-        ready = wait_for_run(model_run())
-        migrate_ledger() >> ready
+        run = model_run()
+        ready = wait_for_run(run)
+        missed = missed_runs(run)
+        migrate = migrate_ledger()
+        migrate >> [ready, missed]
+        TriggerDagRunOperator.partial(
+            task_id="catch_up", trigger_dag_id=dag_id, skip_when_already_exists=True
+        ).expand_kwargs(missed)
         fetched = fetch.partial(run=ready).expand(variable=fetch_variables())
         archived = archive(ready, fetched)
         parts = statistics.partial(run=archived).expand(variable=variables())

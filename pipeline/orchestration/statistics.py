@@ -10,13 +10,16 @@ together, e.g. ``vmax_10m+ww`` for thunderstorm gusts) is a mapped task writing
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import dask
 import xarray as xr
+from pydantic import SecretStr
 
 from pipeline.assessment.criteria import thresholds_for
-from pipeline.errors import InvalidDataError
+from pipeline.errors import InvalidDataError, RetryableError
 from pipeline.geo.weights import cached_weights, grid_from_dataset, region_coverage
+from pipeline.metrics import Metrics
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import read_netcdf, work_dir, write_netcdf
 from pipeline.settings import Settings
@@ -24,6 +27,9 @@ from pipeline.sources import make_source
 from pipeline.statistics.derived import statistics_groups
 from pipeline.statistics.forecast import STATISTIC_VARIABLES, streamed_statistics
 from pipeline.statistics.plausibility import implausible, load_limits
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +41,7 @@ def statistics(source_id: str, run: str, settings: Settings, param: str | None =
     ``parts/{param}.nc`` (a mapped Airflow task, followed by :func:`merge_statistics`);
     without, every default variable, into ``statistics.nc``.
     """
-    source = make_source(source_id, settings)
+    source = make_source(source_id, _without_secrets(settings))
     if param:
         target = work_dir(settings, source_id, run) / "parts" / f"{param}.nc"
         write_netcdf(_statistics(source, run, settings, param.split(GROUP_JOIN)), target)
@@ -71,14 +77,53 @@ def merge_statistics(source_id: str, run: str, settings: Settings) -> str:
 
 
 def compute(tasks: list, settings: Settings) -> list:
-    """Compute on the Dask cluster of ``CROSSWARN_DASK_SCHEDULER`` if set, else in threads."""
-    if settings.dask_scheduler:
-        from distributed import Client
+    """Compute ``tasks`` on the Dask cluster of ``CROSSWARN_DASK_SCHEDULER`` if set, else in
+    ``decode_workers`` threads.
 
-        with Client(settings.dask_scheduler, timeout="30s") as client:
-            log.info("computing on the Dask cluster at %s", client.scheduler.address)
-            return list(dask.compute(*tasks))
-    return list(dask.compute(*tasks, scheduler="threads", num_workers=settings.decode_workers))
+    When the scheduler cannot be reached within ``dask_connect_timeout_s``, ``dask_fallback``
+    decides: ``"local"`` logs a warning and computes in threads, ``"fail"`` raises
+    :class:`~pipeline.errors.RetryableError`. Only reaching the scheduler falls back: an error
+    of a task on a reachable cluster is raised as it is.
+    """
+    client = _client(settings) if settings.dask_scheduler else None
+    if client is None:
+        return list(dask.compute(*tasks, scheduler="threads", num_workers=settings.decode_workers))
+    with client:
+        log.info("computing on the Dask cluster at %s", client.scheduler.address)
+        return list(dask.compute(*tasks, scheduler=client))
+
+
+def _client(settings: Settings) -> Client | None:
+    """A client of the settings' Dask scheduler, or None when it cannot be reached and
+    ``dask_fallback`` is ``"local"``."""
+    from distributed import Client
+
+    address = settings.dask_scheduler
+    try:
+        return Client(address, timeout=settings.dask_connect_timeout_s, set_as_default=False)
+    except OSError as exc:  # refused, unreachable, or no answer in time (TimeoutError)
+        if settings.dask_fallback == "fail":
+            raise RetryableError(
+                f"the Dask scheduler at {address} cannot be reached ({exc}); the task is "
+                "retried: start the scheduler, or set CROSSWARN_DASK_FALLBACK=local to compute "
+                "in the task's own process while it is away"
+            ) from exc
+        log.warning(
+            "the Dask scheduler at %s cannot be reached (%s): computing locally in %d threads",
+            address,
+            exc,
+            settings.decode_workers,
+        )
+        Metrics.from_settings(settings).increment("dask.fallback")
+        return None
+
+
+def _without_secrets(settings: Settings) -> Settings:
+    """``settings`` with every secret unset. The source opened for the statistics travels
+    inside the Dask graph (its decoding tasks are its bound methods, pickled to the workers),
+    and reading archived files needs no credential."""
+    secrets = {name: None for name, value in settings if isinstance(value, SecretStr)}
+    return settings.model_copy(update=secrets)
 
 
 #: Degrees kept around the regions' extent: more than half the coarsest grid's spacing (ECMWF

@@ -10,25 +10,13 @@ asking Airflow's API server and sending the alarm are the edges (:func:`watch`).
 from __future__ import annotations
 
 import json
-import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 
+from pipeline.orchestration.alerts import Alarm, send_alarms
 from pipeline.orchestration.publish import STATUS
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Alarm:
-    subject: str  # a source id, or "scheduler"
-    problem: str
-
-    def describe(self) -> str:
-        return f"ALARM {self.subject}: {self.problem}"
 
 
 def overdue(source: str, status: dict | None, now: datetime, margin: timedelta) -> Alarm | None:
@@ -100,12 +88,5 @@ def watch(
             alarm = Alarm("scheduler", f"Airflow's API server at {api_url} does not answer: {exc}")
         if alarm:
             alarms.append(alarm)
-    for alarm in alarms:
-        log.error(alarm.describe())
-    if alarms and alert_url:
-        body = {"alarms": [a.__dict__ for a in alarms], "checked_at": now.isoformat()}
-        try:
-            httpx.post(alert_url, json=body, timeout=10.0).raise_for_status()
-        except httpx.HTTPError as exc:  # the exit status still raises the alarm
-            log.error("could not send the alarm to %s: %s", alert_url, exc)
+    send_alarms(alert_url, alarms, now)  # the exit status raises the alarm even if unsent
     return alarms

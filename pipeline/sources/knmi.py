@@ -129,6 +129,10 @@ class KnmiHarmonie(GribSource):
     def __repr__(self) -> str:  # never shows the key
         return f"KnmiHarmonie({self.base_url!r}, api_key={'***' if self._api_key else None})"
 
+    def __getstate__(self) -> dict:
+        """A pickled copy (a Dask graph, a process pool) never carries the API key."""
+        return {**self.__dict__, "_api_key": None}
+
     @classmethod
     def from_settings(cls, settings: Settings) -> KnmiHarmonie:
         key = settings.knmi_api_key.get_secret_value() if settings.knmi_api_key else None

@@ -50,10 +50,12 @@ def test_dags_import_without_errors_and_have_the_expected_graph():
         assert dag.max_active_runs == 2
         downstream = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
         assert downstream == {
-            "migrate_ledger": ["wait_for_run"],
+            "migrate_ledger": ["missed_runs", "wait_for_run"],
             "variables": ["statistics"],
             "fetch_variables": ["fetch"],
-            "model_run": ["wait_for_run"],
+            "model_run": ["missed_runs", "wait_for_run"],
+            "missed_runs": ["catch_up"],
+            "catch_up": [],
             "wait_for_run": ["archive", "fetch"],
             "fetch": ["archive"],
             "archive": ["merge_statistics", "statistics"],
@@ -74,6 +76,10 @@ def test_dags_import_without_errors_and_have_the_expected_graph():
         assert retries.pop("wait_for_run") == 0 and retries.pop("deliver") == 5
         assert set(retries.values()) == {3}
         assert all(t.execution_timeout for t in dag.tasks)
+    # Every task's final failure is an alarm to the operators.
+    for dag in bag.dags.values():
+        for task in dag.tasks:
+            assert task.on_failure_callback, (dag.dag_id, task.task_id)
 
 
 def test_schedules_follow_each_models_cycle_and_publication_delay():

@@ -1,0 +1,90 @@
+"""A task's final failure reaches the operators' webhook as an alarm, from a real DAG run."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from pipeline.orchestration.alerts import Alarm, send_alarms, task_failed
+
+
+class AlarmReceiver:
+    """The operators' webhook on 127.0.0.1: records every JSON body it is sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                size = int(self.headers["Content-Length"])
+                outer.bodies.append(json.loads(self.rfile.read(size)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/alarms"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver():
+    made = AlarmReceiver()
+    yield made
+    made.httpd.shutdown()
+    made.httpd.server_close()
+
+
+def test_a_failing_task_of_a_real_dag_run_raises_an_alarm(receiver, airflow_db, tmp_path,
+                                                          monkeypatch):  # fmt: skip
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import DagRunState
+
+    from tests.conftest import ROOT
+
+    broken = tmp_path / "ledger.sqlite"
+    broken.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("CROSSWARN_LEDGER_URL", f"sqlite:///{broken}")
+    monkeypatch.setenv("CROSSWARN_ALERT_URL", receiver.url)
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "housekeeping.py")).dags["crosswarn_housekeeping"]
+    for task in dag.tasks:
+        task.retries = 0
+    run = dag.test(logical_date=datetime(2026, 1, 15, 3, 15, tzinfo=UTC))
+    assert run.state == DagRunState.FAILED
+    (body,) = receiver.bodies
+    (alarm,) = body["alarms"]
+    assert alarm["subject"] == "crosswarn_housekeeping"
+    assert "task migrate_ledger of run" in alarm["problem"]
+    assert "LedgerUnavailable" in alarm["problem"] and str(broken) in alarm["problem"]
+    assert datetime.fromisoformat(body["checked_at"]).tzinfo is not None
+
+
+def test_a_sensor_timeout_is_a_late_run_alarm(receiver, monkeypatch):
+    from airflow.sdk.exceptions import AirflowSensorTimeout
+
+    monkeypatch.setenv("CROSSWARN_ALERT_URL", receiver.url)
+    ti = SimpleNamespace(dag_id="crosswarn_dwd_icon_d2", task_id="wait_for_run", map_index=-1,
+                         run_id="scheduled__2026-01-15T01:30:00+00:00", try_number=1)  # fmt: skip
+    task_failed({"ti": ti, "exception": AirflowSensorTimeout("Sensor has timed out")})
+    (alarm,) = receiver.bodies[0]["alarms"]
+    assert alarm["subject"] == "crosswarn_dwd_icon_d2"
+    assert "not completed the model run by its deadline" in alarm["problem"]
+
+
+def test_an_unreachable_webhook_is_logged_never_raised(caplog):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/alarms"
+    assert send_alarms(url, [Alarm("x", "y")], datetime(2026, 1, 15, tzinfo=UTC)) is False
+    assert "ALARM x: y" in caplog.text and "could not send the alarm" in caplog.text
+    assert send_alarms(None, [Alarm("x", "y")], datetime(2026, 1, 15, tzinfo=UTC)) is False

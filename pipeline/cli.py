@@ -332,6 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", help="check as of this ISO time (default: the clock)")
     p.set_defaults(func=cmd_watchdog)
 
+    from pipeline.verification.commands import add_parsers
+
+    add_parsers(sub)
+
     p = sub.add_parser("validate", help="validate CAP files (OASIS XSD + MeteoAlarm profile)")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_validate)

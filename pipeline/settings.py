@@ -137,3 +137,24 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
         description="First part of every metric name.",
     )
+    dwd_cdc_base_url: str = Field(
+        "https://opendata.dwd.de/climate_environment/CDC/observations_germany/climate",
+        description="Root of DWD's Climate Data Center station observations (10_minutes/, "
+        "hourly/): the real server, an http:// or a file:// mirror.",
+    )
+    kmi_aws_base_url: str = Field(
+        "https://opendata.meteo.be/service/aws/ows",
+        description="KMI-IRM's GeoServer WFS of automatic weather stations (or a loopback "
+        "server mimicking it).",
+    )
+    knmi_insitu_dataset: str = Field(
+        "10-minute-in-situ-meteorological-observations",
+        description="KNMI Data Platform dataset of 10-minute station observations (same API "
+        "and key as knmi_base_url / knmi_api_key).",
+    )
+    knmi_insitu_version: str = Field("1.0", description="Version of knmi_insitu_dataset.")
+    observation_bounds: tuple[float, float, float, float] = Field(
+        (47.5, 54.5, 1.5, 10.5),
+        description="Stations kept by the observation sources: (lat_min, lat_max, lon_min, "
+        "lon_max) in degrees; only stations inside are downloaded where the source allows.",
+    )

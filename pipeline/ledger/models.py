@@ -97,3 +97,21 @@ class DeliveryRow(Base):
     #: A deliverer's claim while it sends (status "sending"): who, and since when.
     claimed_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class VerificationPair(Base):
+    """One forecast level and the observed level for one region, hazard and local day, under
+    the region's own authority (:mod:`pipeline.verification.matching`). Scores are computed
+    from these pairs, so any period, lead time or level can be scored again."""
+
+    __tablename__ = "verification_pair"
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run: Mapped[str] = mapped_column(String(10), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)
+    hazard: Mapped[str] = mapped_column(String(32), primary_key=True)
+    date: Mapped[str] = mapped_column(String(10), primary_key=True, index=True)  # local day
+    country: Mapped[str] = mapped_column(String(2))
+    lead_hours: Mapped[int] = mapped_column(Integer)  # run reference time to the day's start
+    forecast_level: Mapped[int] = mapped_column(Integer)
+    probability: Mapped[float | None] = mapped_column(nullable=True)  # ensembles
+    observed_level: Mapped[int] = mapped_column(Integer)

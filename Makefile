@@ -39,6 +39,9 @@ demo: $(VENV)/.synced
 	@grep -q "DagRun Finished.*state=success" airflow_home/consultation.log \
 		|| { echo "the consultation did not succeed: see airflow_home/consultation.log"; exit 1; }
 	$(VENV)/bin/crosswarn summary out/dwd-icon-d2/$(DEMO_RUN)
+	$(DEMO_ENV) $(VENV)/bin/crosswarn verify --from 2026-01-15 --to 2026-01-15 \
+		--source dwd-icon-d2 --observations scenario/observations.csv \
+		--out out/verification/2026-01-15
 	@echo "  consultation triggers (Restricted CAP, bulletins, map): out/consultation/$(DEMO_RUN)/"
 
 test: $(VENV)/.synced

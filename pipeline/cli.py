@@ -34,9 +34,12 @@ def _settings(args: argparse.Namespace):
 
 def cmd_scenario(args: argparse.Namespace) -> int:
     from pipeline.tools.scenario import RUN, write_scenario
+    from pipeline.tools.scenario_obs import write_observations
 
     mirror = write_scenario(Path(args.mirror))
     print(f"storm scenario run {RUN} written as a DWD mirror: file://{mirror}")
+    observations = write_observations(Path(args.mirror).parent / "observations.csv")
+    print(f"the storm's station observations (scenario values, not measurements): {observations}")
     return 0
 
 

@@ -57,29 +57,22 @@ def _day(text: str, option: str) -> date:
 def cmd_verify(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from pipeline.orchestration.config import load_config
-    from pipeline.sources import SOURCES
     from pipeline.verification.observed import check_observations
-    from pipeline.verification.report import write_report
-    from pipeline.verification.verify import source_observations, verify
+    from pipeline.verification.verify import source_observations, verify_period
 
     settings = Settings()
     first, last = _day(args.first, "--from"), _day(args.last, "--to")
-    if last < first:
-        raise ConfigError(f"--to {last} is before --from {first}")
-    sources = args.sources or sorted(SOURCES)
+    observations = source_observations(settings, args.observation_sources or [])
     if args.observations:
-        table = check_observations(pd.read_csv(args.observations), str(args.observations))
+        table = check_observations(
+            pd.read_csv(args.observations, dtype={"station": str}), str(args.observations)
+        )
 
         def observations(start, end):
             return table[(table["time"] > start) & (table["time"] <= end)]
 
-    else:
-        observations = source_observations(settings, args.observation_sources or [])
-    result = verify(settings, first, last, sources=sources, observations=observations)
-    regions = load_config(settings.regions_dir, settings.cache_dir).regions
-    page = write_report(
-        result, regions, args.out, title=f"crosswarn verification {first} to {last}"
+    result, page = verify_period(
+        settings, first, last, args.out, sources=args.sources, observations=observations
     )
     summary = {
         "pairs": len(result.pairs),

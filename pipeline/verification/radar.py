@@ -1,47 +1,37 @@
 """Observed precipitation per region from DWD's radar composite RV (ODIM_H5).
 
-The product, as the sample ``composite_rv_20250923_0855.tar`` and the sources below show it:
+What the product is (the sample ``composite_rv_20250923_0855.tar`` and the sources below):
 
-- **Files.** DWD serves one tar every 5 minutes, ``composite_rv_YYYYMMDD_HHMM.tar``; it holds
-  ``composite_rv_YYYYMMDD_HHMM_PPP-hd5`` for leads PPP = 000, 005, .. 120 minutes. Only ``000``
-  is an observation (the analysis: ``dataset1/how/simulated = False``, its interval ends at the
-  file's nominal time ``what/date+time``); later leads are RADVOR nowcasts (``simulated =
-  True``, interval ending PPP minutes after the nominal time). :func:`read_composite` refuses
-  them unless asked to flag them.
-- **Quantity.** ODIM ``ACRR``: precipitation accumulated over 5 minutes, from
-  ``dataset1/what/startdate+starttime`` to ``enddate+endtime`` (UTC), in mm (= kg m-2).
-  Decoded as ``raw * gain + offset`` (gain 0.001, offset -0.001 in the sample, stored as the
-  float32 values of those numbers: decoded values are rounded to 1e-6 mm so that 10.000 mm is
-  not 9.9999993 mm against a 10 mm threshold). ``nodata`` (4294967295) is outside the radars'
-  range: NaN. ``undetect`` (0) is measured and dry: 0 mm.
-- **Grid ("DE1200").** 1100 columns x 1200 rows of 1 km (``where/xscale``, ``yscale``) on a
-  polar stereographic projection true at 60° N with central meridian 10° E on the WGS84
-  ellipsoid (``where/projdef``, an ellipsoid unlike the 6370.04 km sphere of the older 900 x
-  900 RADOLAN grids); row 0 is the northern edge. ``where/LL_lon .. LR_lat`` are the outer
-  corners of the corner cells (ODIM): projected, the sample's lie exactly 1100 km x 1200 km
-  apart, half a cell off whole kilometres. :func:`read_composite` checks this on every file.
+- **Files.** One tar every 5 minutes, ``composite_rv_YYYYMMDD_HHMM.tar``, holding
+  ``composite_rv_YYYYMMDD_HHMM_PPP-hd5`` for leads PPP = 000 .. 120 minutes. Only ``000`` is an
+  observation (``dataset1/how/simulated = False``, interval ending at the nominal time
+  ``what/date+time``); the others are RADVOR nowcasts, which :func:`read_composite` refuses.
+- **Quantity.** ODIM ``ACRR``: precipitation in mm (kg m-2) accumulated over the 5 minutes from
+  ``dataset1/what/startdate+starttime`` to ``enddate+endtime`` (UTC), ``raw * gain + offset``
+  (0.001 and -0.001 stored as float32: rounded to 1e-6 mm, so 10.000 mm is not 9.9999993 mm
+  against a 10 mm threshold). ``nodata`` (4294967295, outside radar range) is NaN, ``undetect``
+  (0, measured and dry) 0 mm.
+- **Grid "DE1200".** 1100 x 1200 cells of 1 km, polar stereographic true at 60° N, central
+  meridian 10° E, on the WGS84 ellipsoid (``where/projdef``; the older 900 x 900 RADOLAN grid
+  used a 6370.04 km sphere); row 0 is the northern edge. ``where/LL_lon .. LR_lat`` are the
+  outer corners of the corner cells: projected, the sample's lie exactly 1100 x 1200 km apart,
+  half a cell off whole kilometres; :func:`read_composite` checks this on every file.
 
-Region weights: each cell's exact share inside each region (exactextract on the composite's
-own raster, with the regions reprojected to its projection) times the cell's true area (its
-1 km² divided by the projection's areal scale at its centre, about 1.09 to 1.12 over Benelux),
-the same weighting :mod:`pipeline.geo.weights` uses on forecast grids.
-:func:`pipeline.statistics.exceedance.reduce_fields` then reduces them exactly as forecasts.
+Weights: each cell's exact share of each region (exactextract on the composite's raster, the
+regions reprojected to its projection) times its true area (1 km² over the projection's areal
+scale at its centre, 1.09 .. 1.12 over Benelux), as :mod:`pipeline.geo.weights` weighs forecast
+cells; :func:`pipeline.statistics.exceedance.reduce_fields` reduces them as it does forecasts.
 
-What RV lacks: it is a radar estimate without a quality field in the file, and the sources
-read here do not say it is adjusted to rain gauges (RADOLAN RW is, hourly, at hh:50, on
-another grid); radar underestimates far from the radars and in snow, and hail inflates it.
-About 47 % of the sample's grid is nodata (outside range); regions mostly outside are NaN
-(``min_valid_share``), never "no warning". The tar's history on the open-data server is
-short: archive the analyses as they come.
+What RV lacks: a quality field, and a gauge adjustment the sources read here would state
+(RADOLAN RW has one, hourly at hh:50); radar underestimates far from the radars and in snow,
+hail inflates it. 47 % of the sample's grid is nodata: regions mostly outside range are NaN
+(``min_valid_share``), never "no warning". DWD keeps a short history: archive the tars.
 
-Sources: the wradlib RADOLAN guide, chapters Grid and ODIM_H5
-(https://docs.wradlib.org/projects/radolan/en/latest/notebooks/odim.html), wradlib's
-``georef.get_radolan_grid`` documentation (corners are the outer corners of corner pixels);
-DWD's RV service profile https://www.dwd.de/DE/leistungen/radarprodukte/radarkomposit_rv_hdf5.pdf
-and open-data directory https://opendata.dwd.de/weather/radar/composite/rv/ (file naming and
-lead times as cited by third-party code; the PDF itself was not readable here); the sample's
-provenance in ``shared/data/PROVENANCE.md`` section 4c (from ``jdemaeyer/brightsky``, DWD
-Open Data). Data licence: DWD Open Data, attribution "Deutscher Wetterdienst".
+Sources: wradlib's RADOLAN guide (https://docs.wradlib.org/projects/radolan/, Grid and ODIM_H5)
+and ``georef.get_radolan_grid`` docs (corners are outer pixel corners); DWD's RV profile
+https://www.dwd.de/DE/leistungen/radarprodukte/radarkomposit_rv_hdf5.pdf and
+https://opendata.dwd.de/weather/radar/composite/rv/ (naming, leads; as cited by third-party
+code, not read here); ``shared/data/PROVENANCE.md`` 4c. Licence: DWD Open Data.
 """
 
 from __future__ import annotations
@@ -53,6 +43,7 @@ import tarfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import geopandas as gpd
 import netCDF4
@@ -73,13 +64,11 @@ from pipeline.variables import PRECIPITATION_WINDOWS
 
 log = logging.getLogger(__name__)
 
-STEP = pd.Timedelta(minutes=5)
+STEP = pd.Timedelta(minutes=5)  # RV's interval
 #: A member of DWD's tar: ``composite_rv_YYYYMMDD_HHMM_PPP-hd5`` (PPP = lead in minutes).
 MEMBER = re.compile(r"^composite_rv_\d{8}_\d{4}_(?P<lead>\d{3})-hd5$")
-#: Largest member we read from a tar (the sample's are 90 kB; a full grid of uint32 is 5 MB).
-MAX_MEMBER_BYTES = 64 * 2**20
-#: Allowed mismatch (m) between the corner attributes and the grid they imply.
-CORNER_TOLERANCE_M = 1.0
+MAX_MEMBER_BYTES = 64 * 2**20  # largest tar member read (the sample's: 90 kB)
+CORNER_TOLERANCE_M = 1.0  # allowed mismatch of the corner attributes and the grid they imply
 
 
 @dataclass(frozen=True)
@@ -100,13 +89,11 @@ class RadarGrid:
         return (self.ny, self.nx)
 
     @property
-    def x(self) -> np.ndarray:
-        """Cell centres' eastings (m), west to east."""
+    def x(self) -> np.ndarray:  # cell centres, west to east
         return self.left + self.dx * (np.arange(self.nx) + 0.5)
 
     @property
-    def y(self) -> np.ndarray:
-        """Cell centres' northings (m), north to south (the file's row order)."""
+    def y(self) -> np.ndarray:  # cell centres, north to south (the file's row order)
         return self.top - self.dy * (np.arange(self.ny) + 0.5)
 
     @property
@@ -121,9 +108,6 @@ class RadarGrid:
         lon, lat = proj(self.x[col], self.y[row], inverse=True)
         return self.dx * self.dy / 1e6 / proj.get_factors(lon, lat).areal_scale
 
-    def describe(self) -> str:
-        return f"{self.ny} x {self.nx} cells of {self.dx:g} x {self.dy:g} m in {self.projdef!r}"
-
 
 def members_of_tar(path: Path) -> dict[str, bytes]:
     """The ``-hd5`` members of a DWD RV tar by name (read in memory, nothing extracted).
@@ -134,15 +118,15 @@ def members_of_tar(path: Path) -> dict[str, bytes]:
     try:
         with tarfile.open(path) as tar:
             members = tar.getmembers()
-            strange = [m.name for m in members if not (m.isfile() and MEMBER.match(m.name))]
+            ok = (
+                m.isfile() and MEMBER.match(m.name) and m.size <= MAX_MEMBER_BYTES for m in members
+            )
+            strange = [m.name for m, fine in zip(members, ok, strict=True) if not fine]
             if strange:
                 raise InvalidDataError(
                     f"{path}: unexpected members {strange[:5]} (a DWD RV tar holds only "
                     "composite_rv_YYYYMMDD_HHMM_PPP-hd5 files); download it again from DWD"
                 )
-            big = [m.name for m in members if m.size > MAX_MEMBER_BYTES]
-            if big:
-                raise InvalidDataError(f"{path}: members {big} exceed {MAX_MEMBER_BYTES} bytes")
             return {m.name: tar.extractfile(m).read() for m in members}
     except (tarfile.TarError, EOFError) as exc:
         raise InvalidDataError(f"{path}: not a readable tar ({exc}); download it again") from exc
@@ -162,25 +146,14 @@ def analysis_of_tar(path: Path) -> xr.DataArray:
 def read_composite(
     path: Path, *, content: bytes | None = None, allow_nowcast: bool = False
 ) -> xr.DataArray:
-    """One RV composite: precipitation (mm in 5 minutes, NaN outside radar range), dims
-    (y, x) in the file's row order, projected cell centres as coordinates, and ``time`` = the
-    end of its interval (UTC).
-
-    Parameters
-    ----------
-    path
-        The ``-hd5`` file (or, with ``content``, the name to report, e.g. ``tar:member``).
-    content
-        The file's bytes, for a member read from a tar by :func:`members_of_tar`.
-    allow_nowcast
-        Return a RADVOR nowcast step (``attrs["lead_minutes"] > 0``) instead of refusing it.
-        Nowcasts are forecasts: never use them as observations.
+    """One RV composite ``path``: precipitation (mm in 5 minutes, NaN outside radar range),
+    dims (y, x) in the file's row order, projected cell centres as coordinates, ``time`` = the
+    end of its interval (UTC). ``content``: the file's bytes (a tar member; ``path`` then names
+    it). ``allow_nowcast``: return a RADVOR nowcast step (``attrs["lead_minutes"] > 0``)
+    instead of refusing it -- nowcasts are forecasts, never observations.
     """
     try:
-        if content is None:
-            ds = netCDF4.Dataset(path)
-        else:
-            ds = netCDF4.Dataset(str(path), memory=content)
+        ds = netCDF4.Dataset(str(path), memory=content) if content else netCDF4.Dataset(path)
     except OSError as exc:
         raise InvalidDataError(f"{path}: not an HDF5 file ({exc}); download it again") from exc
     try:
@@ -206,13 +179,13 @@ def read_composite(
     grid = attrs["grid"]
     if raw.shape != grid.shape:
         raise InvalidDataError(f"{path}: data {raw.shape} differ from the grid {grid.shape}")
-    values = np.round(raw * attrs["gain"] + attrs["offset"], 6)
+    values = np.round(raw * attrs["gain"] + attrs["offset"], 6)  # float64: exact to 1e-6 mm
     values[raw == attrs["undetect"]] = 0.0
     values[raw == attrs["nodata"]] = np.nan
     return xr.DataArray(
-        values.astype(np.float32),
+        values,
         dims=("y", "x"),
-        coords={"y": grid.y, "x": grid.x, "time": end.tz_convert(None).to_datetime64()},
+        coords={"y": grid.y, "x": grid.x, "time": np.datetime64(end.tz_convert(None), "ns")},
         name="precipitation_5min",
         attrs={
             "units": "mm",
@@ -255,10 +228,9 @@ def radar_statistics(
     ``paths`` are ``-hd5`` analyses or DWD tars (their analysis is used); each file is read
     once and only the cells some region covers are kept.
     """
-    first = _read(paths[0]) if paths else None
-    if first is None:
+    if not paths:
         raise InvalidDataError("no RV files given: pass the analyses (or tars) of the period")
-    grid = grid_of(first)
+    grid = grid_of(first := _read(paths[0]))
     weights = radar_weights(regions, grid, cache_dir=cache_dir)
     used, _ = weights.compressed
     steps = {}
@@ -266,7 +238,7 @@ def radar_statistics(
         field = first if path == paths[0] else _read(path)
         if grid_of(field) != grid:
             raise InvalidDataError(
-                f"{path}: on {grid_of(field).describe()}, not {grid.describe()} like {paths[0]}"
+                f"{path}: on {grid_of(field)}, not on the grid of {paths[0]} ({grid})"
             )
         when = pd.Timestamp(field["time"].values)
         if when in steps:
@@ -283,26 +255,16 @@ def window_statistics(
     cache_dir: Path | None = None,
     min_valid_share: float = 0.9,
 ) -> xr.Dataset:
-    """Observed precipitation per region and window from 5-minute fields.
+    """Observed precipitation per region and window from ``steps``, fields of
+    :func:`read_composite` stacked along ``time`` (the end of each 5 minutes).
 
-    Parameters
-    ----------
-    steps
-        Fields of :func:`read_composite` stacked along ``time`` (each the end of its 5
-        minutes), dims (time, y, x).
-    min_valid_share
-        Regions with less of their area inside radar range are NaN (unknown).
-
-    Returns
-    -------
-    xr.Dataset
-        Per region and ``valid_time`` (each full hour that ends a window inside the span of
-        ``steps``), ``member`` = [0]: ``{variable}_fraction_above`` (share of the region's valid
-        area at or above each criteria threshold, dim ``{variable}_threshold``),
-        ``{variable}_mean``, ``{variable}_max`` and ``{variable}_valid_share`` for
-        ``precipitation_1h`` and each longer window of :data:`PRECIPITATION_WINDOWS` the steps
-        span; ``region_coverage`` and ``region_area_km2``. A window missing any 5-minute step
-        (or with a cell outside range in any step) is NaN there, never a smaller sum.
+    Returns, per region and ``valid_time`` (each full hour ending a window inside the steps'
+    span), ``member`` = [0]: ``{variable}_fraction_above`` (share of the region's valid area at
+    or above each criteria threshold, dim ``{variable}_threshold``), ``_mean``, ``_max`` and
+    ``_valid_share`` of ``precipitation_1h`` and each longer window of
+    :data:`PRECIPITATION_WINDOWS` the steps span; ``region_coverage``, ``region_area_km2``.
+    A window missing a step (or a cell outside range in any step) is NaN, never a smaller
+    sum; regions with less than ``min_valid_share`` of their area in range are NaN (unknown).
     """
     grid = grid_of(steps.isel(time=0))
     weights = radar_weights(regions, grid, cache_dir=cache_dir)
@@ -311,8 +273,8 @@ def window_statistics(
     times = pd.DatetimeIndex(steps["time"].values)
     if times.has_duplicates:
         raise InvalidDataError("steps: two fields for the same 5 minutes")
-    steps_by_time = dict(zip(times, values, strict=True))
-    return _statistics(steps_by_time, weights, regions, criteria, min_valid_share)
+    by_time = dict(zip(times, values, strict=True))
+    return _statistics(by_time, weights, regions, criteria, min_valid_share)
 
 
 def radar_weights(
@@ -320,41 +282,29 @@ def radar_weights(
 ) -> RegionWeights:
     """Area weights (km²) of ``regions`` on the composite's cells (flat, row-major from the
     northern row), cached as ``.npz`` under ``cache_dir`` like :mod:`pipeline.geo.weights`."""
-    path = None
-    if cache_dir is not None:
-        path = cache_dir / f"weights-{grid.fingerprint}-{regions_fingerprint(regions)}.npz"
-        if path.exists():
-            try:
-                matrix = sp.load_npz(path).tocsr()
-            except Exception as exc:  # any damage: zip, npy header, array shapes
-                log.warning("weights cache %s is damaged (%s): rebuilding it", path, exc)
-            else:
-                if matrix.shape == (len(regions), grid.nx * grid.ny):
-                    return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
-    raster = NumPyRasterSource(
-        np.zeros(grid.shape, dtype=np.float32),
-        xmin=grid.left,
-        ymin=grid.top - grid.dy * grid.ny,
-        xmax=grid.left + grid.dx * grid.nx,
-        ymax=grid.top,
-        srs_wkt=CRS.from_proj4(grid.projdef).to_wkt(),
-    )
-    frame = gpd.GeoDataFrame(
-        {"region": regions.index}, geometry=regions.geometry.to_numpy(), crs=regions.crs
-    ).to_crs(CRS.from_proj4(grid.projdef))
-    table = exact_extract(
-        raster, frame, ["cell_id", "coverage"], output="pandas", include_cols=["region"]
-    )
-    rows, cols, shares = [], [], []
-    for row, (cells, coverage) in enumerate(zip(table["cell_id"], table["coverage"], strict=True)):
-        rows.append(np.full(len(cells), row))
-        cols.append(np.asarray(cells, dtype=np.int64))  # row-major from the top, as our cells
-        shares.append(np.asarray(coverage, dtype=np.float64))
-    cols_all = np.concatenate(cols)
-    areas = grid.cell_areas_km2(cols_all) if cols_all.size else np.zeros(0)
+    name = f"weights-{grid.fingerprint}-{regions_fingerprint(regions)}.npz"
+    path = cache_dir / name if cache_dir is not None else None
+    if path is not None and path.exists():
+        try:
+            matrix = sp.load_npz(path).tocsr()
+        except Exception as exc:  # any damage: zip, npy header, array shapes
+            log.warning("weights cache %s is damaged (%s): rebuilding it", path, exc)
+        else:
+            if matrix.shape == (len(regions), grid.nx * grid.ny):
+                return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
+    crs = CRS.from_proj4(grid.projdef)
+    bottom, right = grid.top - grid.dy * grid.ny, grid.left + grid.dx * grid.nx
+    zeros = np.zeros(grid.shape, dtype=np.float32)
+    raster = NumPyRasterSource(zeros, grid.left, bottom, right, grid.top, srs_wkt=crs.to_wkt())
+    frame = gpd.GeoDataFrame(geometry=regions.geometry.to_crs(crs).to_numpy(), crs=crs)
+    table = exact_extract(raster, frame, ["cell_id", "coverage"], output="pandas")
+    # exactextract numbers cells row-major from the top row, as the file stores them.
+    cells = [np.asarray(c, dtype=np.int64) for c in table["cell_id"]]
+    rows = np.repeat(np.arange(len(cells)), [c.size for c in cells])
+    cols = np.concatenate([np.zeros(0, np.int64), *cells])
+    shares = np.concatenate([np.zeros(0), *map(np.asarray, table["coverage"])])
     matrix = sp.csr_matrix(
-        (np.concatenate(shares) * areas, (np.concatenate(rows), cols_all)),
-        shape=(len(regions), grid.nx * grid.ny),
+        (shares * grid.cell_areas_km2(cols), (rows, cols)), shape=(len(regions), grid.nx * grid.ny)
     )
     matrix.eliminate_zeros()
     matrix.sort_indices()
@@ -365,10 +315,7 @@ def radar_weights(
 
 
 def _read(path: Path) -> xr.DataArray:
-    path = Path(path)
-    if tarfile.is_tarfile(path):
-        return analysis_of_tar(path)
-    return read_composite(path)
+    return analysis_of_tar(path) if tarfile.is_tarfile(path) else read_composite(Path(path))
 
 
 def _statistics(
@@ -395,7 +342,8 @@ def _statistics(
     table[slots.get_indexer(ends)] = np.stack([steps[t] for t in ends])
     missing = np.vstack([np.zeros((1, used.size)), np.cumsum(np.isnan(table), axis=0)])
     total = np.vstack([np.zeros((1, used.size)), np.cumsum(np.nan_to_num(table), axis=0)])
-    covered = RegionWeights(matrix=matrix, regions=weights.regions, grid=_Cells(used.size))
+    # The weights of the covered cells only, on a flat "grid" of them.
+    covered = RegionWeights(matrix, weights.regions, grid=SimpleNamespace(shape=(used.size,)))
     data = {}
     for n in PRECIPITATION_WINDOWS:
         ends_n = hours[hours - pd.Timedelta(hours=n) >= first_start]
@@ -412,7 +360,7 @@ def _statistics(
         data,
         coords={
             "region": list(weights.regions),
-            "valid_time": hours.tz_convert(None) if hours.tz else hours,
+            "valid_time": hours.as_unit("ns"),
             "member": [0],
         },
     )
@@ -420,17 +368,6 @@ def _statistics(
     stats["region_coverage"] = ("region", region_coverage(regions, weights).astype(np.float32))
     stats.attrs["title"] = "crosswarn observed region statistics (DWD radar RV)"
     return stats
-
-
-@dataclass(frozen=True)
-class _Cells:
-    """The covered cells of a grid, flat: the grid the reduced weights are on."""
-
-    n: int
-
-    @property
-    def shape(self) -> tuple[int]:
-        return (self.n,)
 
 
 def _reduce(
@@ -457,11 +394,9 @@ def _reduce(
         full = np.full((hours.size, *value.shape[1:]), np.nan)
         full[at] = value
         full = np.moveaxis(full, 1, 0)[:, :, None]  # (region, valid_time, member[, threshold])
-        dims = ["region", "valid_time", "member"]
-        coords = {}
-        if name == "fraction_above":
-            dims.append(f"{variable}_threshold")
-            coords[f"{variable}_threshold"] = keys
+        fraction = name == "fraction_above"
+        dims = ["region", "valid_time", "member"] + [f"{variable}_threshold"] * fraction
+        coords = {f"{variable}_threshold": keys} if fraction else {}
         units = "1" if name in ("fraction_above", "valid_share") else "mm"
         out[f"{variable}_{name}"] = xr.DataArray(
             full, dims=dims, coords=coords, attrs={"units": units}

@@ -37,6 +37,11 @@ def _png(fig) -> bytes:
 def scores_plot(pairs: pd.DataFrame) -> bytes:
     """POD, FAR and CSI per hazard and level, over all lead times."""
     summed = contingency(pairs, ["hazard", "level"])
+    summed = summed[summed[["hits", "misses", "false_alarms"]].sum(axis=1) > 0]  # something seen
+    rank = {name: i for i, name in enumerate(LEVELS)}
+    summed = summed.sort_values(
+        ["hazard", "level"], key=lambda c: c.map(rank) if c.name == "level" else c, ascending=False
+    )
     fig = _figure(8, 1.0 + 0.35 * max(1, len(summed)))
     ax = fig.add_subplot()
     labels = [f"{h} ≥ {lv}" for h, lv in zip(summed["hazard"], summed["level"], strict=True)]
@@ -88,11 +93,12 @@ def outcome_map(pairs: pd.DataFrame, regions) -> bytes:
         shapes.plot(ax=ax, color="#eeeeee", edgecolor="#999999", linewidth=0.3)
         known = shapes[shapes[name].notna()]
         if not known.empty:
+            top = max(1, int(known[name].max()))
             known.plot(column=name, ax=ax, cmap=cmap, edgecolor="#555555", linewidth=0.3,
-                       legend=True, vmin=0, legend_kwds={"shrink": 0.6})  # fmt: skip
+                       legend=True, vmin=0, vmax=top, legend_kwds={"shrink": 0.6})  # fmt: skip
         ax.set_title(f"{name.replace('_', ' ')} (≥ yellow)")
         ax.set_axis_off()
-    fig.suptitle("Per region; grey: no observation to pair with")
+    fig.suptitle("Region-days per region; grey: no observation to pair with")
     return _png(fig)
 
 

@@ -198,3 +198,30 @@ def source_observations(settings: Settings, source_ids: list[str]):
         return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 
     return observations
+
+
+def verify_period(
+    settings: Settings,
+    first: date,
+    last: date,
+    out: Path,
+    *,
+    sources: list[str] | None = None,
+    observations: Callable[[datetime, datetime], pd.DataFrame] | None = None,
+) -> tuple[Verification, Path]:
+    """:func:`verify` the runs from ``first`` to ``last`` (every source by default, against
+    every observation source by default) and write the report into ``out``."""
+    from pipeline.verification.report import write_report
+
+    if last < first:
+        raise CrosswarnError(f"the period ends ({last}) before it starts ({first})")
+    result = verify(
+        settings,
+        first,
+        last,
+        sources=sources or sorted(SOURCES),
+        observations=observations or source_observations(settings, []),
+    )
+    regions = load_config(settings.regions_dir, settings.cache_dir).regions
+    page = write_report(result, regions, out, title=f"crosswarn verification {first} to {last}")
+    return result, page

@@ -29,8 +29,13 @@ def test_dags_import_without_errors_and_have_the_expected_graph():
     bag = _bag()
     assert bag.import_errors == {}
     assert sorted(bag.dag_ids) == sorted(
-        [*DAG_IDS, "crosswarn_consultation", "crosswarn_housekeeping"]
+        [*DAG_IDS, "crosswarn_consultation", "crosswarn_housekeeping", "crosswarn_verification"]
     )
+    verification = bag.dags["crosswarn_verification"]
+    assert {t.task_id: sorted(t.downstream_task_ids) for t in verification.tasks} == {
+        "migrate_ledger": ["verify"],
+        "verify": [],
+    }
     consultation = bag.dags["crosswarn_consultation"]
     assert {t.task_id: sorted(t.downstream_task_ids) for t in consultation.tasks} == {
         "migrate_ledger": ["consult"],

@@ -128,7 +128,9 @@ class KnmiDaily:
     def _parse(self, line, names, wanted, known, where) -> list[dict]:
         fields = [f.strip() for f in line.split(",")]
         if len(fields) != len(names):
-            raise InvalidDataError(f"{where}: {len(fields)} fields, the column line has {len(names)}")
+            raise InvalidDataError(
+                f"{where}: {len(fields)} fields, the column line has {len(names)}"
+            )
         record = dict(zip(names, fields, strict=True))
         try:
             station = int(record["STN"])

@@ -94,4 +94,4 @@ def _overall(table: pd.DataFrame, level: str) -> dict:
 def cmd_hindcast(args: argparse.Namespace) -> int:
     from pipeline.verification.hindcast import run_hindcast
 
-    return run_hindcast(Settings(), json_lines=args.json, data=args.data)
+    return run_hindcast(Settings(), json_lines=args.json, shared_data=args.data)

@@ -2,11 +2,12 @@
 
 A run's forecast level for a region, hazard and local day (CET/CEST) is the highest level its
 warning events give the region under the region's *own* authority in any hour of that day, 0
-where the run assessed the region and hazard but warned nothing. Only the local days the run
-covers completely (from its reference time to ``max_lead_hours``) are paired, each with its
-lead time (reference time to the day's start). The observed level is the highest observed
-under the same authority's criteria that day (:func:`pipeline.verification.observed.daily_levels`);
-a day without observations gives no pair (unknown is never "none").
+where the run assessed the region and hazard but warned nothing. A local day is paired when the
+run (its reference time to ``max_lead_hours``) covers at least :data:`MIN_COVERED_HOURS` of its
+hours, with the lead time to the start of the covered part; the observed level is the highest
+observed under the same authority's criteria in the *covered hours* of that day (so the first
+day of a run is judged on what the run forecast, not on the hours before it). A day without
+observations gives no pair (unknown is never "none").
 
 Ensembles: an event's ``probability`` is the share of members reaching its peak level; it
 stands for the probability of every level up to the peak (a lower bound below the peak), 0
@@ -34,19 +35,25 @@ def lead_class(lead_hours: int) -> str:
     return f">={LEAD_BINS[-1]} h" if lead_hours >= LEAD_BINS[-1] else f"<{LEAD_BINS[0]} h"
 
 
+#: A local day is paired when the run covers at least this many of its hours.
+MIN_COVERED_HOURS = 12
+
+
 def covered_days(reference: datetime, max_lead_hours: int) -> list[tuple[str, int]]:
-    """The local days wholly inside ``reference``..``reference + max_lead_hours`` with the
-    lead time (hours, rounded down) to each day's start."""
+    """The local days of which the run (``reference`` to ``reference + max_lead_hours``)
+    covers at least :data:`MIN_COVERED_HOURS` hours, each with the lead time (hours) to the
+    start of its covered part."""
     end = reference + timedelta(hours=max_lead_hours)
     day = reference.astimezone(LOCAL_TIME).date()
     days = []
     while True:
         start = datetime(day.year, day.month, day.day, tzinfo=LOCAL_TIME)
-        stop = start + timedelta(days=1)
-        if stop > end:
+        stop = datetime.combine(day + timedelta(days=1), start.timetz())
+        if start >= end:
             return days
-        if start >= reference:
-            days.append((day.isoformat(), int((start - reference).total_seconds() // 3600)))
+        first, last = max(start, reference), min(stop, end)
+        if last - first >= timedelta(hours=MIN_COVERED_HOURS):
+            days.append((day.isoformat(), int((first - reference).total_seconds() // 3600)))
         day += timedelta(days=1)
 
 
@@ -79,12 +86,23 @@ def forecast_daily_levels(
     )
 
 
+def observed_in_run(hourly: pd.DataFrame, reference: datetime, max_lead_hours: int) -> pd.DataFrame:
+    """The daily observed levels (:func:`~pipeline.verification.observed.daily_levels`) of the
+    hours a run covers: valid times after ``reference``, up to ``max_lead_hours``."""
+    from pipeline.verification.observed import daily_levels
+
+    end = reference + timedelta(hours=max_lead_hours)
+    window = hourly[(hourly["valid_time"] > reference) & (hourly["valid_time"] <= end)]
+    return daily_levels(window)
+
+
 def pair(
     forecast: pd.DataFrame, observed: pd.DataFrame, countries: dict[str, str],
     authority_ids: dict[str, str],
 ) -> pd.DataFrame:  # fmt: skip
-    """Join a run's daily forecast levels with the observed daily levels under each region's
-    own authority; pairs without an observation are dropped."""
+    """Join a run's daily forecast levels with the daily observed levels of the hours it
+    covers (:func:`observed_in_run`) under each region's own authority; pairs without an
+    observation are dropped."""
     if forecast.empty or observed.empty:
         return pd.DataFrame(columns=[*forecast.columns, "country", "observed_level"])
     own = observed[

@@ -27,7 +27,7 @@ from pipeline.orchestration.workdir import read_assessment
 from pipeline.runs import RunId
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES
-from pipeline.verification.matching import forecast_daily_levels, pair
+from pipeline.verification.matching import forecast_daily_levels, observed_in_run, pair
 from pipeline.verification.observed import (
     authority_ids,
     daily_levels,
@@ -53,12 +53,11 @@ class Verification:
     observed: pd.DataFrame  # observed daily levels (every authority)
 
 
-def observed_daily(obs: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Observed levels per authority, region, local day and hazard from a station table."""
+def observed_hourly(obs: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Observed levels per authority, region, valid time and hazard from a station table."""
     config = load_config(settings.regions_dir, settings.cache_dir)
     stats = station_statistics(obs, config.regions, config.criteria)
-    levels = observed_levels(stats, config.criteria, authority_ids(settings.regions_dir))
-    return daily_levels(levels)
+    return observed_levels(stats, config.criteria, authority_ids(settings.regions_dir))
 
 
 def runs_between(settings: Settings, source_id: str, first: date, last: date) -> list[str]:
@@ -74,13 +73,14 @@ def runs_between(settings: Settings, source_id: str, first: date, last: date) ->
 
 
 def run_pairs(settings: Settings, source_id: str, run: str, observed: pd.DataFrame) -> pd.DataFrame:
-    """The pairs of one run against the observed daily levels."""
+    """The pairs of one run against the observed levels of the hours it covers."""
     source = SOURCES[source_id]
     config = load_config(settings.regions_dir, settings.cache_dir)
     reference = RunId(run, cycle_hours=source.cycle_hours, source_id=source_id).time
     forecast = forecast_daily_levels(
         read_assessment(settings, source_id, run), reference, source.max_lead_hours
     )
+    observed = observed_in_run(observed, reference, source.max_lead_hours)
     pairs = pair(forecast, observed, config.countries, authority_ids(settings.regions_dir))
     return pairs.assign(source=source_id, run=run)[PAIR_COLUMNS]
 
@@ -143,7 +143,7 @@ def verify(
             f"no observations between {start:%Y-%m-%d} and {end:%Y-%m-%d}: check the "
             "observation sources' settings (CROSSWARN_DWD_CDC_BASE_URL, ...)"
         )
-    observed = observed_daily(obs, settings)
+    observed = observed_hourly(obs, settings)
     for source_id in sources:
         for run in runs_between(settings, source_id, first, last):
             pairs = run_pairs(settings, source_id, run, observed)
@@ -155,7 +155,7 @@ def verify(
         contingency=contingency(stored),
         brier=brier(stored),
         reliability=reliability(stored),
-        observed=observed,
+        observed=daily_levels(observed),
     )
 
 

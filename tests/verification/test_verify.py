@@ -17,12 +17,15 @@ COUNTRIES = {"NL015": "NL", "NL014": "NL", "BE001": "BE"}
 AUTHORITIES = {"NL": "knmi", "BE": "kmi-irm", "DE": "dwd"}
 
 
-def test_only_local_days_the_run_covers_whole_are_paired():
-    # 15 Jan (CET) began before the run; 16 Jan 00:00 CET is 15 Jan 23:00 UTC, 23 h ahead;
-    # it ends at 16 Jan 23:00 UTC, 47 h ahead: in a 47 h run, not in a 46 h one.
-    assert covered_days(REFERENCE, 48) == [("2026-01-16", 23)]
-    assert covered_days(REFERENCE, 47) == [("2026-01-16", 23)]
-    assert covered_days(REFERENCE, 46) == []
+def test_local_days_are_paired_when_the_run_covers_twelve_hours_of_them():
+    # The run starts at 01:00 CET on 15 Jan: it covers 23 h of that day (lead 0), all of
+    # 16 Jan (from 23:00 UTC, lead 23 h); 17 Jan starts 47 h ahead, so a 59 h run covers 12 h of
+    # it (paired), a 58 h run 11 h (not).
+    assert covered_days(REFERENCE, 48) == [("2026-01-15", 0), ("2026-01-16", 23)]
+    assert covered_days(REFERENCE, 59)[-1] == ("2026-01-17", 47)
+    assert covered_days(REFERENCE, 58)[-1] == ("2026-01-16", 23)
+    # A run starting at 13:00 UTC (14:00 CET) covers only 10 h of its first day.
+    assert covered_days(datetime(2026, 1, 15, 13, tzinfo=UTC), 48)[0] == ("2026-01-16", 10)
 
 
 def _assessment() -> dict:
@@ -55,6 +58,7 @@ def _observed() -> pd.DataFrame:
 
 def test_daily_forecast_levels_and_pairs_under_the_own_authority():
     forecast = forecast_daily_levels(_assessment(), REFERENCE, 48)
+    forecast = forecast[forecast["date"] == "2026-01-16"]
     levels = dict(zip(forecast["region"], forecast["forecast_level"], strict=True))
     assert levels == {"NL015": 2, "NL014": 1, "BE001": 0}
     pairs = pair(forecast, _observed(), COUNTRIES, AUTHORITIES)

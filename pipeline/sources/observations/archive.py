@@ -174,7 +174,7 @@ def finish_table(
     if not frames:
         return empty_table()
     table = pd.concat(frames, ignore_index=True)
-    table["time"] = pd.to_datetime(table["time"], utc=True)
+    table["time"] = pd.to_datetime(table["time"], utc=True).astype("datetime64[ns, UTC]")
     table["value"] = pd.to_numeric(table["value"], errors="coerce").astype(float)
     keep = table["value"].notna() & (table["time"] > start) & (table["time"] <= end)
     table = table.loc[keep, list(COLUMNS)]

@@ -60,8 +60,11 @@ def fetch_all(
     backoff_s: float = 1.0,
     timeout_s: float = 60.0,
     sleep: Callable[[float], None] = time.sleep,
+    verify: Callable[..., None] | None = None,
 ) -> list[ArchivedFile]:
     """Fetch each (url, destination) pair with bounded concurrency; return what was archived.
+    ``verify`` checks each downloaded file (default: bz2 stream and GRIB framing, see
+    :func:`fetch`).
 
     A job may carry byte ranges: then only those parts of the URL are fetched (concatenated).
     Every job is attempted even when others fail, so that one run of the task archives all it
@@ -81,23 +84,29 @@ def fetch_all(
                     attempts=attempts,
                     backoff_s=backoff_s,
                     sleep=sleep,
+                    verify=verify,
                     ranges=ranges[0] if ranges else None,
                 )
             except CrosswarnError as exc:
                 return exc
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             results = list(pool.map(one, jobs))
-    failures = [r for r in results if isinstance(r, CrosswarnError)]
-    for kind in (InvalidDataError, SourceUnavailable):
+    raise_worst([r for r in results if isinstance(r, CrosswarnError)], len(jobs))
+    return results  # type: ignore[return-value]
+
+
+def raise_worst(failures: list[CrosswarnError], total: int) -> None:
+    """Raise the most serious of ``failures`` (of ``total`` jobs), if any: corrupt data, then
+    a server failing after all retries, then a setting; "not yet published" last."""
+    for kind in (InvalidDataError, SourceUnavailable, ConfigError):
         serious = [f for f in failures if isinstance(f, kind)]
         if serious:
             raise serious[0]
     if failures:
         raise DataNotYetAvailable(
-            f"{len(failures)} of {len(jobs)} files not published yet, first: {failures[0]}"
+            f"{len(failures)} of {total} files not published yet, first: {failures[0]}"
         )
-    return results  # type: ignore[return-value]
 
 
 def fetch(

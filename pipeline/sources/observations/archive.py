@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,13 +25,14 @@ import pandas as pd
 
 from pipeline.errors import (
     ConfigError,
-    CrosswarnError,
-    DataNotYetAvailable,
-    InvalidDataError,
-    SourceUnavailable,
 )
 from pipeline.retry import call_with_retries
-from pipeline.sources.download import ArchivedFile, fetch, list_directory, write_manifest
+from pipeline.sources.download import (
+    ArchivedFile,
+    fetch_all,
+    list_directory,
+    write_manifest,
+)
 from pipeline.verification.observed import COLUMNS
 
 
@@ -91,49 +91,22 @@ def download(
     run_dir: Path,
     workers: int = 4,
 ) -> list[ArchivedFile]:
-    """Fetch each (url, destination) unless already archived; return the manifest records
-    (paths relative to ``run_dir``).
-
-    Every job is attempted even when others fail; then the most serious failure is raised
-    (corrupt data, then an unreachable server, then files not published yet).
-    """
+    """Fetch each (url, destination) unless already archived (:func:`fetch_all`, checked by
+    ``verify``); return the manifest records, paths relative to ``run_dir``."""
     jobs = list(jobs)
-    if not jobs:
-        return []
-    with httpx.Client(timeout=retry.timeout_s, follow_redirects=True) as client:
-
-        def one(job: tuple[str, Path]) -> ArchivedFile | CrosswarnError:
-            url, dest = job
-            try:
-                record = fetch(
-                    url,
-                    dest,
-                    client=client,
-                    attempts=retry.attempts,
-                    backoff_s=retry.backoff_s,
-                    sleep=retry.sleep,
-                    verify=verify,
-                )
-                return replace(record, path=str(dest.relative_to(run_dir)))
-            except CrosswarnError as exc:
-                return exc
-
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            results = list(pool.map(one, jobs))
-    raise_worst([r for r in results if isinstance(r, CrosswarnError)], len(jobs))
-    return results  # type: ignore[return-value]
-
-
-def raise_worst(failures: list[CrosswarnError], total: int) -> None:
-    """Raise the most serious of ``failures`` (of ``total`` jobs), if any."""
-    for kind in (InvalidDataError, SourceUnavailable, ConfigError):
-        serious = [f for f in failures if isinstance(f, kind)]
-        if serious:
-            raise serious[0]
-    if failures:
-        raise DataNotYetAvailable(
-            f"{len(failures)} of {total} files not published yet, first: {failures[0]}"
-        )
+    records = fetch_all(
+        jobs,
+        workers=workers,
+        attempts=retry.attempts,
+        backoff_s=retry.backoff_s,
+        timeout_s=retry.timeout_s,
+        sleep=retry.sleep,
+        verify=verify,
+    )
+    return [
+        replace(record, path=str(dest.relative_to(run_dir)))
+        for record, (_, dest) in zip(records, jobs, strict=True)
+    ]
 
 
 def listing(url: str, client: httpx.Client, retry: Retry) -> list[str]:

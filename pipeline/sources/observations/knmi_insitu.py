@@ -55,7 +55,7 @@ from pipeline.errors import (
 )
 from pipeline.files import temporary_name
 from pipeline.retry import call_with_retries
-from pipeline.sources.download import ArchivedFile, check_status, record_file
+from pipeline.sources.download import ArchivedFile, check_status, raise_worst, record_file
 from pipeline.sources.observations.archive import (
     Retry,
     bounds_mask,
@@ -63,7 +63,6 @@ from pipeline.sources.observations.archive import (
     finish_manifest,
     finish_table,
     hours_in,
-    raise_worst,
     window_dir,
 )
 

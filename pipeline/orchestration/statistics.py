@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import dask
 import xarray as xr
-from pydantic import SecretStr
 
 from pipeline.assessment.criteria import thresholds_for
 from pipeline.errors import InvalidDataError, RetryableError
@@ -41,7 +40,7 @@ def statistics(source_id: str, run: str, settings: Settings, param: str | None =
     ``parts/{param}.nc`` (a mapped Airflow task, followed by :func:`merge_statistics`);
     without, every default variable, into ``statistics.nc``.
     """
-    source = make_source(source_id, _without_secrets(settings))
+    source = make_source(source_id, settings)
     if param:
         target = work_dir(settings, source_id, run) / "parts" / f"{param}.nc"
         write_netcdf(_statistics(source, run, settings, param.split(GROUP_JOIN)), target)
@@ -116,14 +115,6 @@ def _client(settings: Settings) -> Client | None:
         )
         Metrics.from_settings(settings).increment("dask.fallback")
         return None
-
-
-def _without_secrets(settings: Settings) -> Settings:
-    """``settings`` with every secret unset. The source opened for the statistics travels
-    inside the Dask graph (its decoding tasks are its bound methods, pickled to the workers),
-    and reading archived files needs no credential."""
-    secrets = {name: None for name, value in settings if isinstance(value, SecretStr)}
-    return settings.model_copy(update=secrets)
 
 
 #: Degrees kept around the regions' extent: more than half the coarsest grid's spacing (ECMWF

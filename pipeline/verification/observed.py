@@ -147,43 +147,43 @@ def observed_levels(
     (its criteria file's id), region, valid time and hazard, under the same criteria as the
     forecasts. Rows only for hazards the observations can judge. A consultation-only level
     (the authority decides it on impact) counts as observed where its crosswarn proxy is."""
-    rows = []
+    frames = []
     # Observations have no lead time: a reference after every valid time meets any
     # max_lead_hours.
     reference = pd.Timestamp(stats["valid_time"].values.max()).to_pydatetime()
     reference = reference.replace(tzinfo=UTC)
     for hazard in hazards or list(HAZARDS):
         kind = HAZARDS[hazard]
-        names = [f"{v}_fraction_{kind.direction}" for v in kind.variables]
-        if not any(n in stats for n in names):
-            continue
-        assessed = [c for c, a in criteria.items() if hazard in a.hazards]
         usable = {
-            c: criteria[c] for c in assessed
-            if f"{criteria[c].hazards[hazard].variable}_fraction_{kind.direction}" in stats
+            c: a for c, a in criteria.items()
+            if hazard in a.hazards
+            and f"{a.hazards[hazard].variable}_fraction_{kind.direction}" in stats
         }  # fmt: skip
         if not usable:
             continue
         cube = assess_levels(stats, usable, hazard, reference_time=reference)
-        for country in usable:
-            variable = usable[country].hazards[hazard].variable
-            known = stats[f"{variable}_fraction_{kind.direction}"].isel(member=0)
-            known = known.notnull().any(f"{variable}_threshold")
-            # A consultation-only level (KNMI code rood) counts as observed when its proxy is.
-            level = np.maximum(cube["level"], cube["consultation"]).sel(criteria=country)
-            for region in map(str, level["region"].values):
-                for i, when in enumerate(level["valid_time"].values):
-                    seen = bool(known.sel(region=region).isel(valid_time=i))
-                    rows.append(
-                        {
-                            "authority": authority_ids[country], "country": country,
-                            "region": region, "valid_time": pd.Timestamp(when, tz=UTC),
-                            "hazard": hazard,
-                            "observed_level": LEVELS[int(level.sel(region=region)[i])]
-                            if seen else None,
-                        }
-                    )  # fmt: skip
-    return pd.DataFrame(rows)
+        # A consultation-only level (KNMI code rood) counts as observed when its proxy is.
+        reached = np.maximum(cube["level"], cube["consultation"])
+        for country, authority in usable.items():
+            variable = authority.hazards[hazard].variable
+            fractions = stats[f"{variable}_fraction_{kind.direction}"].isel(member=0)
+            known = fractions.notnull().any(f"{variable}_threshold").transpose("region", ...)
+            level = reached.sel(criteria=country).transpose("region", "valid_time")
+            names = np.asarray(LEVELS, dtype=object)[level.to_numpy()]
+            names[~known.to_numpy()] = None
+            regions, times = level["region"].values, level["valid_time"].values
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "authority": authority_ids[country], "country": country,
+                        "region": np.repeat(regions.astype(str), len(times)),
+                        "valid_time": np.tile(pd.DatetimeIndex(times).tz_localize(UTC),
+                                              len(regions)),
+                        "hazard": hazard, "observed_level": names.ravel(),
+                    }
+                )
+            )  # fmt: skip
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def daily_levels(levels: pd.DataFrame) -> pd.DataFrame:

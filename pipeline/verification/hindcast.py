@@ -176,7 +176,7 @@ def hindcast(
     """The hindcast table (:data:`ROW_KEYS`) and its summary, from the KNMI daily sample in
     ``shared_data`` and the regions, criteria and official table in ``regions_dir``."""
     from pipeline.orchestration.config import load_config
-    from pipeline.sources.observations_knmi_daily import read_knmi_daily
+    from pipeline.sources.observations.knmi_daily import read_knmi_daily
 
     sample = Path(shared_data) / SAMPLE
     if not sample.exists():

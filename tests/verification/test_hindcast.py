@@ -12,7 +12,7 @@ import pytest
 from pipeline.errors import InvalidDataError
 from pipeline.orchestration.config import load_config
 from pipeline.settings import Settings
-from pipeline.sources.observations_knmi_daily import TRACE_MM, read_knmi_daily
+from pipeline.sources.observations.knmi_daily import TRACE_MM, read_knmi_daily
 from pipeline.verification.hindcast import (
     OFFICIAL,
     ROW_KEYS,

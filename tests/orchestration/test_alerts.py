@@ -2,47 +2,27 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import socket
-import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
 from pipeline.orchestration.alerts import Alarm, send_alarms, task_failed
-
-
-class AlarmReceiver:
-    """The operators' webhook on 127.0.0.1: records every JSON body it is sent."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                size = int(self.headers["Content-Length"])
-                outer.bodies.append(json.loads(self.rfile.read(size)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/alarms"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+from tests.publishing.test_delivery import Receiver
 
 
 @pytest.fixture
 def receiver():
-    made = AlarmReceiver()
+    """The operators' webhook on 127.0.0.1 (the delivery tests' receiver, answering 200)."""
+    made = Receiver([])
     yield made
-    made.httpd.shutdown()
-    made.httpd.server_close()
+    made.close()
+
+
+def _alarms(receiver: Receiver) -> list[dict]:
+    return [json.loads(body) for _, body in receiver.received]
 
 
 def test_a_failing_task_of_a_real_dag_run_raises_an_alarm(receiver, airflow_db, tmp_path,
@@ -61,7 +41,7 @@ def test_a_failing_task_of_a_real_dag_run_raises_an_alarm(receiver, airflow_db, 
         task.retries = 0
     run = dag.test(logical_date=datetime(2026, 1, 15, 3, 15, tzinfo=UTC))
     assert run.state == DagRunState.FAILED
-    (body,) = receiver.bodies
+    (body,) = _alarms(receiver)
     (alarm,) = body["alarms"]
     assert alarm["subject"] == "crosswarn_housekeeping"
     assert "task migrate_ledger of run" in alarm["problem"]
@@ -76,7 +56,7 @@ def test_a_sensor_timeout_is_a_late_run_alarm(receiver, monkeypatch):
     ti = SimpleNamespace(dag_id="crosswarn_dwd_icon_d2", task_id="wait_for_run", map_index=-1,
                          run_id="scheduled__2026-01-15T01:30:00+00:00", try_number=1)  # fmt: skip
     task_failed({"ti": ti, "exception": AirflowSensorTimeout("Sensor has timed out")})
-    (alarm,) = receiver.bodies[0]["alarms"]
+    (alarm,) = _alarms(receiver)[0]["alarms"]
     assert alarm["subject"] == "crosswarn_dwd_icon_d2"
     assert "not completed the model run by its deadline" in alarm["problem"]
 

@@ -246,22 +246,3 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     if written:
         session.exitstatus = 1
         print(f"\ntests wrote into the user's folders: {written[:10]}")
-    session.config._crosswarn_exitstatus = session.exitstatus
-
-
-def pytest_unconfigure(config) -> None:
-    """End the process once pytest has reported, with its exit status.
-
-    After the whole suite, the interpreter's finalization crashes (SIGSEGV) in a C extension's
-    teardown -- after every result is reported, never in a subset of the modules; not found
-    yet (faulthandler is already off then). Skipping finalization keeps the exit status the
-    suite earned instead of 139.
-    """
-    import sys
-
-    status = getattr(config, "_crosswarn_exitstatus", None)
-    if status is None:
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(int(status))

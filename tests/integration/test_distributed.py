@@ -128,7 +128,9 @@ def test_one_model_run_goes_from_the_scheduler_to_cap_files_on_celery_and_dask(
         service("scheduler", str(bin_ / "airflow"), "scheduler"),
         service("celery-worker", str(bin_ / "airflow"), "celery", "worker"),
     ]  # fmt: skip
-    metadata = create_engine(f"postgresql+psycopg2://{databases['airflow']}")
+    # Read with pg8000 like the other tests: psycopg2-binary's bundled libldap crashes this
+    # process in its exit-time destructor (free() of a bad pointer in _dl_fini, seen in gdb).
+    metadata = create_engine(f"postgresql+pg8000://{databases['airflow']}")
     try:
         for each in services:
             each.start()

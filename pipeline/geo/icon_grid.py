@@ -46,6 +46,9 @@ class UnstructuredGrid:
     def shape(self) -> tuple[int]:
         return (self.latitudes.size,)
 
+    def cell_areas_km2(self) -> np.ndarray:
+        return self.areas
+
     def describe(self) -> str:
         return f"{self.name} (grid no. {self.number}, uuid {self.uuid}), {self.shape[0]} cells"
 

@@ -4,8 +4,12 @@ Regular lat-lon grids: weight of cell c in region r = (fraction of c inside r, c
 by exactextract) x (area of c on the sphere). A region smaller than one cell still gets the cells
 it overlaps. ICON's icosahedral grids: a cell belongs to the region holding its centre, with its
 full area (cells are ~2 km for ICON-D2-EPS, ~20 km for ICON-EU-EPS); a region holding no centre
-gets its own area on the nearest cell. Weights are cached on disk, keyed by the grid's
-fingerprint and the region set's fingerprint.
+gets its own area on the nearest cell, unless it lies beyond the grid's edge. Weights are cached
+on disk, keyed by the grid's fingerprint and the region set's fingerprint.
+
+Analysts' grids (:mod:`pipeline.geo.any_grid`): rotated-pole grids rotate the regions into the
+grid's system and weigh there as on a regular grid (a rotation moves no area); curvilinear grids
+and ICON triangles with vertices clip each cell exactly (:mod:`pipeline.geo.polygon_weights`).
 """
 
 from __future__ import annotations
@@ -26,19 +30,24 @@ from exactextract.raster import NumPyRasterSource
 from pyproj import CRS
 
 from pipeline.files import atomic_path
+from pipeline.geo.cell_grids import CurvilinearGrid, IconTriangleGrid, RotatedPoleGrid
 from pipeline.geo.grids import RegularGrid
 from pipeline.geo.icon_grid import UnstructuredGrid
+from pipeline.geo.polygon_weights import polygon_weights
 
 log = logging.getLogger(__name__)
+
+Grid = RegularGrid | UnstructuredGrid | RotatedPoleGrid | CurvilinearGrid | IconTriangleGrid
 
 
 @dataclass(frozen=True)
 class RegionWeights:
-    """Sparse weights of ``regions`` over the flattened (latitude, longitude) cells of ``grid``."""
+    """Sparse weights of ``regions`` over the flattened cells of ``grid`` ((latitude, longitude)
+    row-major on regular grids)."""
 
     matrix: sp.csr_matrix  # (n_regions, n_cells), km²
     regions: tuple[str, ...]
-    grid: RegularGrid | UnstructuredGrid
+    grid: Grid
 
     @property
     def region_area_km2(self) -> np.ndarray:
@@ -90,10 +99,25 @@ def grid_from_dataset(ds: xr.Dataset) -> RegularGrid | UnstructuredGrid:
     )
 
 
-def build_weights(regions: gpd.GeoDataFrame, grid: RegularGrid | UnstructuredGrid) -> RegionWeights:
+def build_weights(regions: gpd.GeoDataFrame, grid: Grid) -> RegionWeights:
     """Area weights of each region on ``grid`` (see the module docstring)."""
+    geometries = regions.geometry.to_numpy()
     if isinstance(grid, UnstructuredGrid):
-        return _centre_weights(regions, grid)
+        matrix = _centre_weights(regions, grid)
+    elif isinstance(grid, RegularGrid):
+        matrix = _regular_weights(geometries, regions.index, grid)
+    elif isinstance(grid, RotatedPoleGrid):
+        matrix = _regular_weights(grid.rotate(geometries), regions.index, grid.rotated)
+    else:
+        matrix = polygon_weights(geometries, grid)
+    empty = [r for r, n in zip(regions.index, np.diff(matrix.indptr), strict=True) if n == 0]
+    if empty:
+        log.warning("regions outside the grid %s get no statistics: %s", grid.describe(), empty)
+    return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
+
+
+def _regular_weights(geometries: np.ndarray, ids, grid: RegularGrid) -> sp.csr_matrix:
+    """Exactextract's coverage of each cell x the cell's area on the sphere."""
     half_lat, half_lon = grid.dlat / 2, grid.dlon / 2
     # exactextract numbers cells row-major from the top (northern) row.
     raster = NumPyRasterSource(
@@ -104,9 +128,7 @@ def build_weights(regions: gpd.GeoDataFrame, grid: RegularGrid | UnstructuredGri
         ymax=grid.lat0 + grid.dlat * (grid.nlat - 1) + half_lat,
         srs_wkt=CRS.from_epsg(4326).to_wkt(),
     )
-    frame = gpd.GeoDataFrame(
-        {"region": regions.index}, geometry=regions.geometry.to_numpy(), crs="EPSG:4326"
-    )
+    frame = gpd.GeoDataFrame({"region": ids}, geometry=geometries, crs="EPSG:4326")
     table = exact_extract(
         raster, frame, ["cell_id", "coverage"], output="pandas", include_cols=["region"]
     )
@@ -123,17 +145,14 @@ def build_weights(regions: gpd.GeoDataFrame, grid: RegularGrid | UnstructuredGri
         vals.append(np.asarray(coverage, dtype=np.float64) * areas[flat])
     matrix = sp.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(regions), grid.nlat * grid.nlon),
+        shape=(len(geometries), grid.nlat * grid.nlon),
     )
     matrix.eliminate_zeros()
     matrix.sort_indices()
-    empty = [r for r, n in zip(regions.index, np.diff(matrix.indptr), strict=True) if n == 0]
-    if empty:
-        log.warning("regions outside the grid %s get no statistics: %s", grid.describe(), empty)
-    return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
+    return matrix
 
 
-def _centre_weights(regions: gpd.GeoDataFrame, grid: UnstructuredGrid) -> RegionWeights:
+def _centre_weights(regions: gpd.GeoDataFrame, grid: UnstructuredGrid) -> sp.csr_matrix:
     west, south, east, north = regions.total_bounds
     near = np.flatnonzero(
         (grid.latitudes >= south - 1)
@@ -148,23 +167,33 @@ def _centre_weights(regions: gpd.GeoDataFrame, grid: UnstructuredGrid) -> Region
     rows = region_idx
     empty = np.setdiff1d(np.arange(len(regions)), region_idx)
     if empty.size and near.size:
-        # Too small to hold a cell centre: the nearest cell stands for it, with the region's area.
+        # Too small to hold a cell centre: the nearest cell stands for it, with the region's area
+        # (if the region lies within the grid, no farther from that cell than its neighbours).
         anchors = regions.geometry.iloc[empty].representative_point().to_numpy()
         nearest = tree.nearest(anchors)
+        inside = _within_spacing(regions.geometry.iloc[empty].to_numpy(), tree, nearest)
+        empty, nearest = empty[inside], nearest[inside]
         equal_area = regions.geometry.iloc[empty].to_crs("EPSG:6933").area.to_numpy() / 1e6
         rows = np.concatenate([rows, empty])
         cols = np.concatenate([cols, near[nearest]])
         vals = np.concatenate([vals, equal_area])
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(len(regions), grid.shape[0]))
     matrix.sort_indices()
-    if not near.size:
-        log.warning("no cell of %s lies near the regions: no statistics", grid.describe())
-    return RegionWeights(matrix=matrix, regions=tuple(regions.index), grid=grid)
+    return matrix
 
 
-def cached_weights(
-    regions: gpd.GeoDataFrame, grid: RegularGrid | UnstructuredGrid, cache_dir: Path | None
-) -> RegionWeights:
+def _within_spacing(geometries: np.ndarray, tree: shapely.STRtree, cells: np.ndarray) -> np.ndarray:
+    """Whether each region lies no farther (in degrees) from cell ``cells[i]``'s centre than
+    that centre lies from the next one: inside the grid's domain, not beyond its edge."""
+    points = tree.geometries
+    if len(points) < 2:
+        return np.zeros(len(cells), dtype=bool)
+    _, neighbours = tree.query_nearest(points[cells], exclusive=True, all_matches=False)
+    spacing = shapely.distance(points[cells], points[neighbours])
+    return shapely.distance(geometries, points[cells]) <= spacing
+
+
+def cached_weights(regions: gpd.GeoDataFrame, grid: Grid, cache_dir: Path | None) -> RegionWeights:
     """:func:`build_weights`, cached as ``.npz`` under ``cache_dir`` (if given)."""
     if cache_dir is None:
         return build_weights(regions, grid)

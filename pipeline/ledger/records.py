@@ -45,3 +45,4 @@ class SentMessage:
     subject: str
     level: int
     data: dict = field(default_factory=dict)
+    run: str = ""  # the run that published it (its files lie in that run's folder)

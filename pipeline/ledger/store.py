@@ -383,6 +383,7 @@ def _sent(message: Message, data: dict | None = None) -> SentMessage:
     return SentMessage(
         identifier=message.identifier, sent=cap_time(message.sent), msg_type=message.msg_type,
         kind=message.kind, subject=message.subject, level=message.level, data=data or {},
+        run=message.run,
     )  # fmt: skip
 
 

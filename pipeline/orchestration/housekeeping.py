@@ -74,5 +74,6 @@ def _message_run(name: str) -> datetime | None:
     return None
 
 
-#: Outbox files: ``{identifier}.xml``, ``{identifier}-{language}.html``, ``{identifier}-map.png``.
+#: Outbox files: ``{identifier}.xml``, ``{identifier}-{language}.html`` and its map
+#: ``{identifier}-{language}.png`` (``{identifier}-map.png``: one map for all languages, before).
 _OUTBOX_NAME = re.compile(r"^(.+?)(?:\.xml|-(?:[a-z]{2}|map)\.(?:html|png))$")

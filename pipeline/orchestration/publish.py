@@ -4,15 +4,19 @@ feed, and the pending deliveries."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pipeline.files import write_bytes_atomic, write_json_atomic
+from pipeline.geo.basemap import load_basemap
 from pipeline.geo.nuts import regions_nuts3
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import CONSULTATION, read_assessment, work_dir
-from pipeline.publishing.feed import feed_entries, render_feed
+from pipeline.publishing.bulletin_overview import render_overviews
+from pipeline.publishing.bulletin_parts import ModelRun
+from pipeline.publishing.feed import render_feeds
 from pipeline.publishing.geojson import warnings_geojson
 from pipeline.publishing.messages import Publication, render_decisions
 from pipeline.publishing.outbox import Outbox
@@ -39,21 +43,31 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     status = cap_status(settings, assessment["production_status"])
     # Messages are dated by the ledger from the run (published time), never by the clock, so
     # that a rerun writes identical files.
+    publication = _publication(source_id, run, assessment, status, settings)
+    basemap = load_basemap(config.regions, settings.cache_dir)
     rendered = render_decisions(
         assessment["decisions"],
         assessment["events"],
-        _publication(source_id, run, assessment, status, settings),
+        publication,
         regions=config.regions,
         criteria=config.criteria,
         cells=config.cells,
         nuts3=regions_nuts3(settings.regions_dir),
+        basemap=basemap,
     )
+    overviews = render_overviews(
+        assessment, publication.provenance(_issued(source_id, run, assessment)),
+        regions=config.regions, criteria=config.criteria, cells=config.cells,
+        linked=config.linking.linked_countries, basemap=basemap,
+    )  # fmt: skip
     final = settings.out_dir / source_id / run
     outbox = Outbox(settings.out_dir / "outbox")
     with StagedOutput(final) as staged:
         for name, data in rendered.files.items():
             folder = "cap" if name.endswith(".xml") else "bulletins"
             staged.write(f"{folder}/{name}", data)
+        for name, data in overviews.items():  # the run's, not messages: no outbox
+            staged.write(f"bulletins/{name}", data)
         staged.write(
             "warnings.geojson", warnings_geojson(config.regions, assessment, status).encode()
         )
@@ -67,22 +81,19 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
             outbox.put(name, data)
         with settings.ledger() as ledger:
             ledger.enqueue(rendered.deliveries)
-            entries = feed_entries(
-                ledger.active_messages(source_id),
-                config.regions,
-                criteria=config.criteria,
-                status=status,
-            )
-        feed = render_feed(
-            entries,
-            feed_id=f"urn:crosswarn:{settings.cap_sender}:{source_id}",
-            title=f"crosswarn active alerts: {source_id}",
+            in_force = ledger.active_messages(source_id)
+        feeds = functools.partial(
+            render_feeds, in_force, config.regions, criteria=config.criteria, status=status,
+            source_id=source_id, sender=settings.cap_sender,
             # The run's issue time, with or without alerts: an empty feed of a live pipeline
             # says how fresh it is, so a dead one's stale feed never reads as an all-clear.
             updated=_issued(source_id, run, assessment),
-        )
-        staged.write("feed.atom", feed)
-        write_bytes_atomic(outbox.root / f"feed-{source_id}.atom", feed)
+            restricted=source_id == CONSULTATION,  # its triggers are for the cells alone
+        )  # fmt: skip
+        for name, data in feeds(run=run).items():  # linking the run's folders
+            staged.write(name, data)
+        for name, data in feeds(run=None).items():  # the newest, linking the outbox's files
+            write_bytes_atomic(outbox.root / name, data)
         staged.commit()
     if source_id != CONSULTATION:
         write_status(settings.out_dir / source_id / STATUS, source_id, run, assessment)
@@ -99,9 +110,20 @@ def _publication(
         inputs = {s: get_source(s) for s in assessment["inputs"]}
         model = ", ".join(f"{c.model_name} {assessment['inputs'][s]}" for s, c in inputs.items())
         attribution = "; ".join(c.attribution for c in inputs.values())
+        used = dict(assessment["inputs"])
     else:
         source = get_source(source_id)
         model, attribution = source.model_name, source.attribution
+        used = {source_id: run}
+    runs = tuple(
+        ModelRun(
+            model=get_source(s).model_name,
+            run=_run_time(s, r).isoformat(),
+            attribution=get_source(s).attribution,
+            licence=get_source(s).licence,
+        )
+        for s, r in sorted(used.items())
+    )
     return Publication(
         sender=settings.cap_sender,
         status=status,
@@ -112,6 +134,22 @@ def _publication(
         contact=settings.cap_contact,
         webhook_url=settings.webhook_url,
         email=bool(settings.smtp_host),
+        runs=runs,
+        # the next consultation follows the first of its models' next runs
+        next_update=min(next_due(s, r) for s, r in used.items()).isoformat(),
+    )
+
+
+def _run_time(source_id: str, run: str) -> datetime:
+    return RunId(run, cycle_hours=get_source(source_id).cycle_hours, source_id=source_id).time
+
+
+def next_due(source_id: str, run: str) -> datetime:
+    """When the source's next run after ``run`` is due: its time plus the model's
+    publication delay."""
+    source = get_source(source_id)
+    return _run_time(source_id, run) + timedelta(
+        hours=source.cycle_hours, minutes=source.publication_delay_minutes
     )
 
 
@@ -131,9 +169,6 @@ def write_status(path, source_id: str, run: str, assessment: dict) -> None:
             return
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no status yet, or an unreadable one: this run's replaces it
-    next_due = reference + timedelta(
-        hours=source.cycle_hours, minutes=source.publication_delay_minutes
-    )
     write_json_atomic(
         path,
         {
@@ -142,7 +177,7 @@ def write_status(path, source_id: str, run: str, assessment: dict) -> None:
             "last_good_run": run,
             "data_time": reference.isoformat(),
             "issued": _issued(source_id, run, assessment),
-            "next_run_expected": next_due.isoformat(),
+            "next_run_expected": next_due(source_id, run).isoformat(),
             "cycle_hours": source.cycle_hours,
         },
     )

@@ -6,7 +6,8 @@ enqueued in the same step that writes the outbox (:meth:`Ledger.enqueue`);
 and marks it delivered. A crash between writing and delivering leaves the row pending, so the
 next run sends it (nothing lost); a crash between sending and marking re-sends it with the same
 ``Idempotency-Key`` header (webhooks) or ``Message-ID`` (e-mail), so receivers drop the
-duplicate (nothing delivered twice).
+duplicate (nothing delivered twice). E-mails carry the bulletin as their body, its map inline
+and the CAP message attached (:mod:`pipeline.publishing.mail`).
 
 Webhook bodies are signed: ``X-Crosswarn-Signature: sha256=<HMAC-SHA256 of the body>``; without
 a secret nothing is sent unless the deployment allows unsigned webhooks explicitly.
@@ -27,14 +28,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
-from pathlib import Path
 
 import httpx
 
 from pipeline.errors import CrosswarnError, SourceUnavailable
 from pipeline.ledger.records import Delivery
 from pipeline.ledger.store import Ledger
+from pipeline.publishing.mail import compose_email
 from pipeline.publishing.outbox import Outbox
 from pipeline.retry import call_with_retries
 
@@ -90,30 +90,8 @@ def post_webhook(
         )
 
 
-def send_email(
-    host: str,
-    port: int,
-    *,
-    sender: str,
-    to: str,
-    subject: str,
-    text: str,
-    attachments: list[tuple[str, bytes, str]],
-    message_key: str,
-) -> None:
-    """One e-mail with the files attached; ``Message-ID`` is derived from ``message_key``."""
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, to.removeprefix("mailto:"), subject
-    domain = sender.rsplit("@", 1)[-1] or "crosswarn.invalid"
-    digest = hashlib.sha256(message_key.encode()).hexdigest()[:24]
-    message["Message-ID"] = f"<{digest}@{domain}>" if domain else make_msgid()
-    message.set_content(text)
-    for name, data, mime in attachments:
-        maintype, subtype = mime.split("/", 1)
-        if maintype == "text":  # our text files are UTF-8; say so, or readers guess ASCII
-            message.add_attachment(data.decode(), subtype=subtype, filename=name, charset="utf-8")
-        else:
-            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+def send_email(host: str, port: int, message: EmailMessage) -> None:
+    """Send one composed e-mail (:func:`pipeline.publishing.mail.compose_email`)."""
     with smtplib.SMTP(host, port, timeout=30) as smtp:
         smtp.send_message(message)
 
@@ -186,11 +164,11 @@ def deliver_pending(
         elif row.channel == "email":
             if smtp is None:
                 raise DeliveryFailed("no SMTP server configured (CROSSWARN_SMTP_HOST)")
-            send_email(
-                smtp[0], smtp[1], sender=sender, to=row.target, subject=row.subject,
-                text=row.text, message_key=f"{row.identifier}|{row.target}",
-                attachments=[(n, d, _mime(n)) for n, d in files],
+            message = compose_email(
+                sender=sender, to=row.target, subject=row.subject, files=files,
+                footer=row.text, message_key=f"{row.identifier}|{row.target}",
             )  # fmt: skip
+            send_email(smtp[0], smtp[1], message)
 
     counts: dict[str, object] = {"delivered": 0, "failed": 0, "errors": []}
     with ThreadPoolExecutor(max_workers=DELIVERY_WORKERS) as pool:
@@ -209,12 +187,3 @@ def deliver_pending(
             counts["errors"].append(f"{row.identifier} to {row.target}: {text}")  # type: ignore[union-attr]
             log.error("delivery of %s to %s failed: %s", row.identifier, row.target, text)
     return counts
-
-
-def _mime(name: str) -> str:
-    return {
-        ".xml": "application/cap+xml",
-        ".html": "text/html",
-        ".png": "image/png",
-        ".json": "application/json",
-    }.get(Path(name).suffix, "application/octet-stream")

@@ -9,6 +9,8 @@ Data only; :func:`pipeline.publishing.texts.warning_texts` picks the entry.
 
 from __future__ import annotations
 
+from pipeline.geo.emma import marine
+
 Texts = dict[str, str]  # language -> sentence
 
 
@@ -218,12 +220,6 @@ MARINE: dict[str, dict[int, Texts]] = {
         "en": "Crews: decks, pontoons and quays turn to glaze; beware of icing on superstructures and rigging.",
     }),
 }  # fmt: skip
-
-
-def marine(region: str) -> bool:
-    """Whether an EMMA_ID is a marine or coastal water area: MeteoAlarm numbers them from 801
-    within each country (BE801, NL801-NL807, DE802)."""
-    return region[2:3] == "8"
 
 
 def instruction(family: str, level: int, language: str, *, region: str) -> str:

@@ -1,5 +1,5 @@
 """The files of a run's decisions, rendered and validated: a CAP message per decision and, per
-consultation trigger, a bulletin page per language and a map; and the deliveries they need.
+consultation trigger, a bulletin page and its map per language; and the deliveries they need.
 Pure: nothing is written here (see :mod:`pipeline.orchestration.publish`)."""
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ import geopandas as gpd
 
 from pipeline.assessment.criteria import LEVELS, AuthorityCriteria
 from pipeline.assessment.events import event_from_dict
+from pipeline.geo.basemap import Basemap
 from pipeline.geo.regions import CrisisCell
 from pipeline.ledger.records import Delivery
-from pipeline.publishing.bulletin import bulletin_title, render_bulletin_html, render_map_png
+from pipeline.publishing.bulletin import render_bulletin_html, render_trigger_map
+from pipeline.publishing.bulletin_parts import ModelRun, Provenance
 from pipeline.publishing.cap import AlertContext, render_cap, render_trigger_cap
 from pipeline.publishing.cap_check import validate_cap
+from pipeline.publishing.titles import trigger_subject
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,17 @@ class Publication:
     contact: str  # the deployment's operator, for follow-up (CAP <contact>)
     webhook_url: str | None = None
     email: bool = False
+    #: The model runs used, with their attribution (the bulletins list them), and when the
+    #: next run of one of them is due (its time plus cycle plus publication delay).
+    runs: tuple[ModelRun, ...] = ()
+    next_update: str | None = None
+
+    def provenance(self, issued: str) -> Provenance:
+        """What a bulletin issued at ``issued`` (ISO) says about its origin."""
+        return Provenance(
+            issued=issued, next_update=self.next_update, runs=self.runs,
+            contact=self.contact, status=self.status,
+        )  # fmt: skip
 
 
 @dataclass
@@ -50,20 +64,23 @@ def render_decisions(
     criteria: dict[str, AuthorityCriteria],
     cells: dict[str, CrisisCell],
     nuts3: dict[str, list[str]],
+    basemap: Basemap | None = None,
 ) -> Rendered:
     """Render and validate the messages of ``decisions`` (the ledger's, as dicts);
     ``events``: the run's events as dicts (for the bulletins' tables); ``criteria``: every
     authority's, by country (each message names the authority it is computed under, and links
-    its official warnings)."""
+    its official warnings); ``basemap``: the land the maps draw (default: the regions' own)."""
     rendered = Rendered()
+    basemap = basemap or Basemap.from_regions(regions)
     events_by_region = {(e["hazard"], e["region"]): e for e in events}
     for decision in decisions:
         if decision["kind"] == "warning":
             _render_warning(rendered, decision, publication, regions, criteria, nuts3)
         else:
             _render_trigger(
-                rendered, decision, publication, regions, criteria, cells, events_by_region
-            )
+                rendered, decision, publication, regions, criteria, cells, events_by_region,
+                basemap,
+            )  # fmt: skip
     return rendered
 
 
@@ -104,7 +121,7 @@ def _render_warning(rendered, decision, publication, regions, criteria, nuts3) -
 
 
 def _render_trigger(
-    rendered, decision, publication, regions, criteria, cells, events_by_region
+    rendered, decision, publication, regions, criteria, cells, events_by_region, basemap
 ) -> None:
     name = f"{decision['identifier']}.xml"
     trigger = _named_levels(decision["data"])
@@ -125,33 +142,36 @@ def _render_trigger(
     )
     validate_cap(xml, name=name)
     rendered.files[name] = xml
-    map_name = f"{decision['identifier']}-map.png"
-    rendered.files[map_name] = render_map_png(
-        regions, dict(trigger["regions"]), f"{trigger['hazard']}: {trigger['id']}"
-    )
     cell_list = [{"name": c.name, "address": c.address} for c in convened]
-    wording = {"criteria": criteria, "status": publication.status, "cancelled": cancelled}
-    pages, titles = {}, {}
+    provenance = publication.provenance(decision["sent"])
+    events = [
+        events_by_region[trigger["hazard"], r]
+        for r in trigger["regions"]
+        if (trigger["hazard"], r) in events_by_region
+    ]
+    pages, maps = {}, {}
     for language in dict.fromkeys((*languages, "en")):
         pages[language] = page = f"{decision['identifier']}-{language}.html"
-        titles[language] = bulletin_title(trigger, language, cells=cell_list, **wording)
+        maps[language] = map_name = f"{decision['identifier']}-{language}.png"
+        png, drawing = render_trigger_map(
+            trigger, language, regions=regions, events=events, basemap=basemap,
+            provenance=provenance, cancelled=cancelled,
+        )  # fmt: skip
+        rendered.files[map_name] = png
         rendered.files[page] = render_bulletin_html(
-            trigger,
-            language,
-            regions=regions,
-            events=[
-                events_by_region[trigger["hazard"], r]
-                for r in trigger["regions"]
-                if (trigger["hazard"], r) in events_by_region
-            ],
-            cells=cell_list,
-            map_file=map_name,
-            **wording,
-        ).encode()
-    if publication.email:
+            trigger, language, regions=regions, events=events, cells=cell_list,
+            map_file=map_name, map_size=drawing.size, criteria=criteria, provenance=provenance,
+            cancelled=cancelled,
+        ).encode()  # fmt: skip
+    if publication.email:  # the bulletin in the cell's (first) language is the mail's body
+        names = {r: str(regions.loc[r, "name"]) for r in trigger["regions"]}
         for cell in convened:
-            attached = [name, *(pages[lang] for lang in cell.languages if lang in pages), map_name]
-            subject = titles[cell.languages[0]]
+            spoken = [lang for lang in cell.languages if lang in pages]
+            attached = [name, *(pages[lang] for lang in spoken), *(maps[lang] for lang in spoken)]
+            subject = trigger_subject(
+                cell.languages[0], trigger, names=names, status=publication.status,
+                msg_type=decision["msg_type"],
+            )  # fmt: skip
             rendered.deliveries.append(
                 _delivery(decision, "email", cell.address, attached, subject=subject)
             )

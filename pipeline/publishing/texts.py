@@ -365,3 +365,20 @@ def trigger_texts(
         "instruction": advice,
         "sender": guidance["sender"],
     }
+
+
+# --- pieces of titles (e-mail subjects, feed entries: pipeline.publishing.titles) ---------------
+
+
+def hazard_noun(language: str, *, event: Event, level: int, criteria: AuthorityCriteria) -> str:
+    """What a warning's hazard is called, as its headline calls it (the own authority's words
+    where it has them)."""
+    return _hazard_noun(language, event, level, criteria.hazards.get(event.hazard))
+
+
+def guidance_note(
+    language: str, countries: Iterable[str], *, criteria: Mapping[str, AuthorityCriteria]
+) -> str:
+    """The headline's statement that this is crosswarn guidance under the ``countries``'
+    criteria, not their authorities' warning."""
+    return _guidance(language, _trigger_authorities(sorted(countries), criteria))["headline"]

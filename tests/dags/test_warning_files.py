@@ -42,13 +42,13 @@ def test_trigger_messages_speak_the_convened_cells_languages(demo_run):
         assert {i["language"][:2] for i in message["info"]} == expected
 
 
-def test_each_trigger_has_a_bulletin_per_language_and_a_map(demo_run):
+def test_each_trigger_has_a_bulletin_and_a_map_per_language(demo_run):
     cells = _cells()
     consultation = _consultation(demo_run)
     triggers = json.loads((consultation / "triggers.json").read_text())
-    pages = sorted((consultation / "bulletins").glob("*.html"))
-    maps = sorted((consultation / "bulletins").glob("*-map.png"))
-    assert len(maps) == len(triggers)
+    pages = sorted((consultation / "bulletins").glob("2.49.*.html"))  # not the overviews
+    maps = sorted((consultation / "bulletins").glob("2.49.*.png"))
+    assert [p.with_suffix("").name for p in maps] == [p.with_suffix("").name for p in pages]
     for path in maps:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     languages = [
@@ -56,10 +56,11 @@ def test_each_trigger_has_a_bulletin_per_language_and_a_map(demo_run):
         for t in triggers
     ]
     assert len(pages) == sum(len(langs) for langs in languages)
-    german = next(p for p in pages if p.name.endswith("-de.html")).read_text()
+    page = next(p for p in pages if p.name.endswith("-de.html"))
+    german = page.read_text()
     etree.fromstring(german.split("\n", 1)[1].encode(), etree.HTMLParser())  # parses
     assert '<html lang="de">' in german and "Krisenstäbe" in german
-    assert "<table>" in german and "-map.png" in german
+    assert "<table>" in german and f'src="{page.with_suffix(".png").name}"' in german
 
 
 def test_feed_lists_every_active_alert(demo_run):
@@ -70,9 +71,10 @@ def test_feed_lists_every_active_alert(demo_run):
     summary = json.loads((demo_run / "summary.json").read_text())
     assert len(entries) == summary["messages"]["Alert"]  # first run: every message is active
     caps = {p.name for p in (demo_run / "cap").glob("*.xml")}
-    for entry in entries:
+    for entry in entries:  # links relative to the feed: the run's own CAP files
         link = entry.find("a:link", ATOM)
-        assert link.get("type") == "application/cap+xml" and link.get("href") in caps
+        assert link.get("type") == "application/cap+xml"
+        assert link.get("href") in {f"cap/{name}" for name in caps}
     outbox = demo_run.parent.parent / "outbox"
     assert {p.name for p in outbox.glob("*.xml")} >= caps
 
@@ -86,5 +88,7 @@ def test_geojson_is_rfc7946(demo_run):
         ring = ring[0] if feature["geometry"]["type"] == "MultiPolygon" else ring
         lon, lat = ring[0]
         assert -6 < lon < 16 and 47 < lat < 56  # longitude first
-        by_criteria = feature["properties"]["wind_level_by_criteria"]
-        assert set(by_criteria) == {"BE", "DE", "FR", "LU", "NL"}
+        props = feature["properties"]
+        by_authority = {k.removeprefix("wind_level_") for k in props if k.startswith("wind_level_")}
+        assert by_authority == {"BE", "DE", "FR", "LU", "NL"}  # flat columns, one per authority
+        assert (props["run"], props["source"]) == ("2026011500", "dwd-icon-d2")

@@ -138,7 +138,7 @@ def test_crash_between_sending_and_marking_resends_with_the_same_key(ledger, tmp
     assert keys == [IDENT, IDENT] and len(bodies) == 1  # the receiver can drop the repeat
 
 
-def test_email_carries_the_files_and_a_stable_message_id(ledger, tmp_path):
+def test_email_carries_the_page_as_body_the_files_and_a_stable_message_id(ledger, tmp_path):
     import socket
 
     from aiosmtpd.controller import Controller
@@ -174,10 +174,13 @@ def test_email_carries_the_files_and_a_stable_message_id(ledger, tmp_path):
     (message,) = received
     mail = message_from_bytes(message, policy=default_policy)
     assert mail["To"] == "lage@nrw.example.org"
+    # the page is the body (tests/publishing/test_mail.py: the bulletin's mail in full); the
+    # image it does not show stays an attachment
     names = [part.get_filename() for part in mail.iter_attachments()]
-    assert names == list(files)
-    html_part = next(p for p in mail.iter_attachments() if p.get_filename().endswith(".html"))
+    assert names == [f"{IDENT}.xml", f"{IDENT}-map.png"]
+    html_part = mail.get_body(("html",))
     assert html_part.get_content().rstrip() == "<p>Lüttich &amp; Aachen</p>"  # SMTP adds CRLF
+    assert mail.get_body(("plain",)).get_content().startswith("Lüttich & Aachen")
     digest = hashlib.sha256(f"{IDENT}|mailto:lage@nrw.example.org".encode()).hexdigest()[:24]
     assert mail["Message-ID"] == f"<{digest}@example.org>"
 

@@ -113,15 +113,14 @@ def test_a_trigger_cancelled_by_the_ledger_renders_in_each_cells_variant():
     cancel = read_cap(rendered.files["2.49.0.0.0.0.CROSSWARN.x.4.xml"])
     assert {i["responseType"] for i in cancel["info"]} == {"AllClear"}
     assert cancel["info"][0]["areas"][0]["description"] == "Liège (oranje)"
-    # the cells' mail: subject the cancelled headline in the cell's first language
+    # the cells' mail: the subject reads as cancelled in the cell's first language
     mails = [d for d in rendered.deliveries if d.identifier.endswith(".4") and d.channel == "email"]
     assert sorted(d.target for d in mails) == [
         "mailto:be-nccn@example.org",
         "mailto:nl-ncc@example.org",
     ]
-    assert all(
-        d.subject.startswith("OEFENING — geen echte waarschuwing. Ingetrokken: ") for d in mails
-    )
+    cancelled = "[crosswarn – overleg] OEFENING — geen echte waarschuwing. Ingetrokken: "
+    assert all(d.subject.startswith(cancelled) for d in mails)
     page = rendered.files["2.49.0.0.0.0.CROSSWARN.x.4-fr.html"].decode()
     assert "Annulé : avis crosswarn" in page
 
@@ -147,3 +146,28 @@ def test_an_older_trigger_naming_a_retired_cell_convenes_its_regions_cells():
         "mailto:be-nccn@example.org",
         "mailto:nl-ncc@example.org",
     ]
+
+
+def test_a_trigger_has_a_bulletin_and_a_map_per_language_and_each_cell_gets_its_own():
+    trigger = Trigger(
+        id="wind-2026011509-abcd1234", hazard="wind", start=T0, end=T0 + timedelta(hours=9),
+        regions={"BE008": 2, "NL012": 3}, levels_by_country={"BE": 2, "NL": 3},
+        crisis_cells=("be-nccn", "nl-ncc"), mismatches=(), events=(),
+    )  # fmt: skip
+    rendered = _render([_decision("trigger", "Alert", 7, 3, trigger_to_dict(trigger))])
+    stem = "2.49.0.0.0.0.CROSSWARN.x.7"
+    languages = ("nl", "fr", "de", "en")  # the NCCN's three, the NCC's Dutch, and English
+    assert {n for n in rendered.files if n != f"{stem}.xml"} == {
+        f"{stem}-{lang}.{ext}" for lang in languages for ext in ("html", "png")
+    }
+    for language in languages:
+        page = rendered.files[f"{stem}-{language}.html"].decode()
+        assert f'<img src="{stem}-{language}.png"' in page
+        assert rendered.files[f"{stem}-{language}.png"].startswith(b"\x89PNG")
+    mails = {d.target: d.files for d in rendered.deliveries if d.channel == "email"}
+    dutch = [f"{stem}.xml", f"{stem}-nl.html", f"{stem}-nl.png"]
+    assert mails["mailto:nl-ncc@example.org"] == dutch
+    assert mails["mailto:be-nccn@example.org"] == [
+        f"{stem}.xml", *(f"{stem}-{lang}.html" for lang in ("nl", "fr", "de")),
+        *(f"{stem}-{lang}.png" for lang in ("nl", "fr", "de")),
+    ]  # fmt: skip

@@ -7,7 +7,7 @@ FROM apache/airflow:3.3.2-python3.11
 # directory, ownership included, so the airflow user (uid 50000, gid 0) can write to it;
 # airflow-init fixes volumes created before these directories existed.
 USER root
-RUN mkdir -p /data/archive /data/work /data/out /data/cache /opt/airflow/logs \
+RUN mkdir -p /data/archive /data/work /data/out /data/cache /data/web /opt/airflow/logs \
     && chown -R airflow:0 /data /opt/airflow/logs \
     && chmod -R g+rwX /data /opt/airflow/logs
 USER airflow

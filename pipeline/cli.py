@@ -45,12 +45,16 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.orchestration import stages
+    from pipeline.progress import Stage
 
     settings = _settings(args)
     stages.migrate(settings)
-    for stage in STAGES:
-        getattr(stages, stage)(args.source, args.run, settings)
-    consultation = Path(stages.consult(settings))
+    with Stage(f"{args.source} {args.run}", [*STAGES, "consult"]) as progress:
+        for stage in STAGES:
+            progress.step(stage)
+            getattr(stages, stage)(args.source, args.run, settings)
+        progress.step("consult")
+        consultation = Path(stages.consult(settings))
     print_summary(settings.out_dir / args.source / args.run)
     sent = json.loads((consultation / "summary.json").read_text())["messages"]
     print(
@@ -162,26 +166,6 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_aggregate(args: argparse.Namespace) -> int:
-    from pipeline.statistics.aggregate import aggregate
-
-    settings = _settings(args)
-    if args.nuts_mirror:
-        settings = settings.model_copy(update={"nuts_mirror": Path(args.nuts_mirror)})
-    result = aggregate(
-        [Path(f) for f in args.files],
-        args.variable,
-        args.threshold or [],
-        regions=args.regions,
-        out=Path(args.out),
-        settings=settings,
-        nuts_version=args.nuts_version,
-    )
-    sizes = ", ".join(f"{k} {v}" for k, v in result.sizes.items())
-    print(f"{args.out}: {', '.join(result.data_vars)} over {sizes}")
-    return 0
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     from pipeline.tools import bench
 
@@ -237,9 +221,37 @@ def cmd_criteria(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    """The installed distribution's version (``crosswarn`` in pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("crosswarn")
+    except PackageNotFoundError:  # the source tree on sys.path, never installed
+        return "(not installed)"
+
+
+class _HelpWithSources(argparse.Action):
+    """``crosswarn run --help``: the help with every source and its description. The sources
+    are imported only here: importing them (xarray, dask) costs every other command seconds."""
+
+    def __init__(
+        self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None
+    ):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from pipeline.sources import describe_sources
+
+        parser.epilog = "sources:\n" + "\n".join(describe_sources())
+        parser.print_help()
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crosswarn", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--version", action="version", version=f"crosswarn {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("scenario", help="write the storm scenario as a DWD ICON-D2 mirror")
@@ -250,12 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run one model run end to end, without Airflow (exit 1: all decided and written, "
         "but deliveries stay pending)",
+        add_help=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("source")
+    p.add_argument("-h", "--help", action=_HelpWithSources, help="show this help and the sources")
+    p.add_argument("source", help="a source id (listed below)")
     p.add_argument("--run", required=True, help="model run, YYYYMMDDHH")
     p.add_argument("--base-url", help="the source's server or mirror (DWD, KNMI API or ECMWF root)")
-    p.add_argument("--archive", type=Path)
-    p.add_argument("--out", type=Path)
+    p.add_argument("--archive", type=Path, help="verified inputs (default: CROSSWARN_ARCHIVE_DIR)")
+    p.add_argument("--out", type=Path, help="warning files (default: CROSSWARN_OUT_DIR)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("runs", help="the newest complete run on the server, or the status of --run")
@@ -265,17 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="the source's server or mirror (DWD, KNMI API or ECMWF root)")
     p.set_defaults(func=cmd_runs)
 
-    p = sub.add_parser(
-        "aggregate", help="region statistics of GRIB or NetCDF files (CSV or NetCDF)"
-    )
-    p.add_argument("files", nargs="+")
-    p.add_argument("--variable", required=True, help="GRIB shortName or NetCDF variable")
-    p.add_argument("--threshold", type=float, action="append", help="repeat for several")
-    p.add_argument("--regions", choices=["emma", "nuts3"], default="emma")
-    p.add_argument("--nuts-version", type=int, choices=[2021, 2024], default=2024)
-    p.add_argument("--nuts-mirror", help="directory with GISCO's NUTS files (default: download)")
-    p.add_argument("--out", required=True, help="OUT.csv or OUT.nc")
-    p.set_defaults(func=cmd_aggregate)
+    from pipeline.analysis.commands import add_parsers as add_analysis_parsers
+
+    add_analysis_parsers(sub)
 
     p = sub.add_parser("bench", help="benchmarks, measured side by side; last line is JSON")
     p.add_argument("what", choices=["ingest", "aggregate", "knmi", "run"])
@@ -338,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.verification.commands import add_parsers
 
     add_parsers(sub)
+
+    from pipeline.web.commands import add_parsers as add_web_parsers
+
+    add_web_parsers(sub)
 
     p = sub.add_parser("validate", help="validate CAP files (OASIS XSD + MeteoAlarm profile)")
     p.add_argument("files", nargs="+")

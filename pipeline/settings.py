@@ -137,6 +137,11 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
         description="First part of every metric name.",
     )
+    web_tokens: Path | None = Field(
+        None,
+        description="The crisis cells' web-view tokens, stored as hashes (crosswarn serve "
+        "--add-token CELL); unset: the web view's consultation pages refuse everyone.",
+    )
     dwd_cdc_base_url: str = Field(
         "https://opendata.dwd.de/climate_environment/CDC/observations_germany/climate",
         description="Root of DWD's Climate Data Center station observations (10_minutes/, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import textwrap
 from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
@@ -34,6 +36,18 @@ def get_source(source_id: str) -> type[Source]:
     except KeyError:
         known = ", ".join(sorted(SOURCES))
         raise ConfigError(f"unknown source {source_id!r}; known sources: {known}") from None
+
+
+def describe_sources(width: int = 100) -> list[str]:
+    """Lines for people listing every source: its id and what it is (the first paragraph of
+    its class's docstring), wrapped at ``width``."""
+    lines = []
+    for source_id, source in SOURCES.items():
+        summary = " ".join((inspect.getdoc(source) or "").split("\n\n")[0].split())
+        lines += textwrap.wrap(
+            f"{source_id:<17} {summary}", width, initial_indent="  ", subsequent_indent=" " * 20
+        )
+    return lines
 
 
 def make_source(source_id: str, settings: Settings) -> Source:

@@ -272,7 +272,11 @@ def _regular(handle: int, origin: str) -> tuple[RegularGrid, np.ndarray]:
         nlat=nlat,
         nlon=nlon,
     )
+    if _get(handle, "jPointsAreConsecutive", 0):
+        raise InvalidGridError(f"{origin}: jPointsAreConsecutive=1 (column order) is not supported")
     values = eccodes.codes_get_values(handle).reshape(nlat, nlon)
+    if _get(handle, "alternativeRowScanning", 0):  # every second row runs the other way
+        values[1::2] = values[1::2, ::-1].copy()
     if not eccodes.codes_get(handle, "jScansPositively"):
         values = values[::-1]
     return grid, values

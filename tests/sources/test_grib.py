@@ -210,3 +210,27 @@ def test_a_grid_scanned_west_to_east_negatively_is_rejected():
     with pytest.raises(InvalidGridError, match="iScansNegatively") as caught:
         decode_bytes(data, origin="west.grib2")
     assert "west.grib2" in str(caught.value)
+
+
+def test_alternate_row_scanning_is_undone():
+    """Rows 2, 4, ... as stored run east to west (GRIB flag alternativeRowScanning)."""
+    stored = NORTH_TO_SOUTH.copy()
+    stored[1] = stored[1, ::-1]  # the second row from the top stored backwards
+    [field] = decode_bytes(_message(stored, alternativeRowScanning=1), origin="memory")
+    np.testing.assert_allclose(field.values, NORTH_TO_SOUTH[::-1], atol=1e-3)
+
+
+def test_the_real_alternate_scanning_sample_decodes_as_cfgrib_does(shared_data):
+    """ECMWF's sample with alternating rows, against cfgrib (which undoes them itself)."""
+    import xarray as xr
+
+    path = shared_data / "nwp" / "ecmwf_cfgrib_samples" / "alternate-scanning.grib"
+    [field] = decode_fields(path)
+    with xr.open_dataset(path, engine="cfgrib", backend_kwargs={"indexpath": ""}) as ds:
+        expected = ds["t2m"].sortby("latitude").values
+    np.testing.assert_array_equal(field.values, expected)
+
+
+def test_column_major_points_are_rejected():
+    with pytest.raises(InvalidGridError, match="jPointsAreConsecutive"):
+        decode_bytes(_message(jPointsAreConsecutive=1), origin="columns.grib2")

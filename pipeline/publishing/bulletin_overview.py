@@ -28,13 +28,14 @@ from pipeline.publishing.bulletin_parts import (
     figure,
     hazard_name,
     legend,
+    level_style,
     levels_table,
     notice,
     page,
     window,
 )
 from pipeline.publishing.bulletin_words import COUNTRIES, WORDS
-from pipeline.publishing.maps import COLOURS, render_map
+from pipeline.publishing.maps import render_map
 from pipeline.publishing.texts import LEVEL_NAMES
 
 #: Languages a page can be written in, in the order pages are listed.
@@ -143,7 +144,7 @@ def _matrix(language: str, own: list[str], events: list[dict], hazards: list[str
         for hazard in hazards:
             level = peak.get((region, hazard), 0)
             text = LEVEL_NAMES[language][level]
-            style = f' style="background:{COLOURS[LEVELS[level]]}"' if level else ""
+            style = f' style="{level_style(LEVELS[level])}"' if level else ""
             cells.append(f"<td{style}>{e(text)}</td>")
         name = f"{regions.loc[region, 'name']} ({region})"
         rows.append(f"<tr><td>{e(name)}</td>{''.join(cells)}</tr>")

@@ -258,7 +258,7 @@ def test_the_published_level_and_the_language_are_used():
     assert '<html lang="de">' in page
     assert _table(page)[2][2] == "orange"
     nl = _bulletin("nl", events=[_event("BE008", "BE", 25.0, "red")])
-    assert '<td style="background:#e3001b">rood</td>' in nl
+    assert '<td style="background:#e3001b;color:#fff">rood</td>' in nl
 
 
 def test_identical_input_gives_an_identical_page_and_exercises_are_marked():

@@ -193,6 +193,19 @@ def test_pages_pass_automated_accessibility_checks(web, page):
         assert path.get_attribute("role") == "button" and path.get_attribute("aria-label")
 
 
+def test_overview_bulletins_pass_automated_accessibility_checks(web, page):
+    """The public overview bulletins the view links to (level colours in tables: red needs white
+    text)."""
+    page.goto(f"{web}/?lang=fr&country=BE")
+    links = page.locator("a[href^='/bulletins/'][href$='.html']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert links
+    for link in links[:3]:
+        assert page.goto(web + link).status == 200
+        _no_violations(page)
+
+
 def test_a_crisis_cell_logs_in_and_sees_its_consultations(web, page, cells, outputs, artefacts):
     trigger = cells["trigger"]
     response = page.goto(f"{web}/consultations?lang=en")
@@ -219,6 +232,7 @@ def test_a_crisis_cell_logs_in_and_sees_its_consultations(web, page, cells, outp
     shown = page.goto(web + bulletin)
     assert shown.status == 200 and page.get_attribute("html", "lang") == "en"
     assert page.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    _no_violations(page)
     assert page.errors == []
 
 

@@ -20,7 +20,7 @@ DEMO_ENV := AIRFLOW_HOME=$(CURDIR)/airflow_home \
 	CROSSWARN_OUT_DIR=$(CURDIR)/out \
 	CROSSWARN_CACHE_DIR=$(CURDIR)/.cache
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean notebooks
 
 demo: $(VENV)/.synced
 	$(VENV)/bin/crosswarn scenario --mirror scenario/mirror
@@ -48,6 +48,16 @@ test: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
+
+# JupyterLab in notebooks/ (they read the outputs of `make demo`), with the project's kernel
+# "crosswarn" registered into .venv: another Jupyter finds it with JUPYTER_PATH=.venv/share/jupyter.
+# The kernels' connections are encrypted (CurveZMQ) where the kernel supports it.
+notebooks: $(VENV)/.synced
+	$(VENV)/bin/python -m ipykernel install --sys-prefix --name crosswarn \
+		--display-name "crosswarn (.venv)" > /dev/null
+	@test -f out/dwd-icon-d2/$(DEMO_RUN)/summary.json \
+		|| echo "no demo outputs yet: run 'make demo' first, the notebooks read them"
+	cd notebooks && ../$(VENV)/bin/jupyter lab --KernelManager.transport_encryption=auto
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode

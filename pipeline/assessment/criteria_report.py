@@ -8,6 +8,8 @@ publications it comes from.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline.assessment.criteria import HAZARDS, LEVELS, AuthorityCriteria, HazardCriteria
 
 BASIS_WORDS = {
@@ -121,6 +123,46 @@ def _rule_text(level: dict) -> str:
     if level["consultation_only"]:
         text += "; consultation only: crosswarn recommends consulting the authority"
     return text
+
+
+def authority_table(records: list[dict]) -> pd.DataFrame:
+    """One row per authority (``records`` as from :func:`criteria_records`): its country, where
+    its official warnings are, and how its levels map to yellow, orange and red."""
+    rows = [
+        {
+            "authority": r["authority"],
+            "country": r["country"],
+            "official warnings": r["official_warnings"],
+            "levels": r["level_mapping"],
+        }
+        for r in records
+    ]
+    columns = ["authority", "country", "official warnings", "levels"]
+    return pd.DataFrame(rows, columns=columns).set_index("authority")
+
+
+#: How a level's number is marked in :func:`criteria_table` by its basis.
+BASIS_MARKS = {"published": "", "secondary": " [secondary source]", "proxy": " [crosswarn proxy]"}
+
+
+def criteria_table(records: list[dict], hazard: str) -> pd.DataFrame:
+    """One hazard's rules side by side: a row per authority (``records`` as from
+    :func:`criteria_records`), the variable it reads and a column per level with the rule in
+    the authority's unit; numbers no authority published are marked as crosswarn proxies."""
+    rows = []
+    for record in records:
+        table = record["hazards"].get(hazard)
+        row = {"authority": f"{record['authority']} ({record['country']})"}
+        if table is None:
+            reason = record["not_assessed"].get(hazard, {}).get("reason", "no criteria")
+            row["reads"] = f"not assessed: {reason}"
+        else:
+            row["reads"] = table["variable"]
+            for level in table["levels"]:
+                row[level["level"]] = _rule_text(level) + BASIS_MARKS[level["basis"]]
+        rows.append(row)
+    columns = ["authority", "reads", *LEVELS[1:]]
+    return pd.DataFrame(rows, columns=columns).set_index("authority").fillna("-")
 
 
 def format_criteria(records: list[dict]) -> str:

@@ -70,6 +70,17 @@ def _hourly(
     return xr.concat(per_time, dim="valid_time")
 
 
+def member_share(fractions: xr.DataArray, table: HazardCriteria, name: LevelName) -> xr.DataArray:
+    """The share of members in which level ``name``'s area rule holds, per (region, valid_time),
+    at the threshold of each hour's month: the ensemble probability the level's ``min_probability``
+    is compared with (0 or 1 for a deterministic run). Hourly levels only: a persistence level
+    counts days, not hours."""
+    rule = table.levels[name]
+    if rule.persistence or rule.threshold is None:
+        raise ConfigError(f"level {name} has no hourly threshold: its share is not defined")
+    return _hourly(fractions, table, name, rule.threshold_on).mean("member")
+
+
 def _probable(met: xr.DataArray, rule: LevelCriterion) -> xr.DataArray:
     """Reached in the deterministic run, or in ``min_probability`` of the ensemble members."""
     share = met.mean("member")

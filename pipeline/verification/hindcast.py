@@ -29,6 +29,7 @@ import pandas as pd
 
 from pipeline.assessment.criteria import HAZARDS, LEVELS
 from pipeline.errors import ConfigError, InvalidDataError
+from pipeline.progress import Stage
 from pipeline.verification.observed import (
     authority_ids,
     daily_levels,
@@ -184,17 +185,23 @@ def hindcast(
             f"{sample}: the KNMI daily sample is missing: set CROSSWARN_SHARED_DATA to the "
             "shared data directory"
         )
-    config = load_config(Path(regions_dir), cache_dir)
-    ids = authority_ids(Path(regions_dir))
-    obs = read_knmi_daily(sample)
-    days = sorted({(t - pd.Timedelta(days=1)).date().isoformat() for t in obs["time"]})
-    official = load_official(
-        Path(regions_dir) / OFFICIAL,
-        authorities=set(ids.values()),
-        regions=set(map(str, config.regions.index)),
-    )
-    observed = observed_daily(obs, config.regions, config.criteria, ids)
-    table = compare(observed, official, days)
+    with Stage("hindcast", ["regions", "observations", "official", "levels", "compare"]) as stage:
+        stage.step("regions")
+        config = load_config(Path(regions_dir), cache_dir)
+        ids = authority_ids(Path(regions_dir))
+        stage.step("observations")
+        obs = read_knmi_daily(sample)
+        days = sorted({(t - pd.Timedelta(days=1)).date().isoformat() for t in obs["time"]})
+        stage.step("official")
+        official = load_official(
+            Path(regions_dir) / OFFICIAL,
+            authorities=set(ids.values()),
+            regions=set(map(str, config.regions.index)),
+        )
+        stage.step("levels")
+        observed = observed_daily(obs, config.regions, config.criteria, ids)
+        stage.step("compare")
+        table = compare(observed, official, days)
     summary = {
         "hindcast": "knmi-daily",
         "sample": str(SAMPLE),

@@ -24,6 +24,7 @@ from pipeline.errors import CrosswarnError
 from pipeline.ledger.models import VerificationPair
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import read_assessment
+from pipeline.progress import progress
 from pipeline.runs import RunId
 from pipeline.settings import Settings
 from pipeline.sources import SOURCES
@@ -144,11 +145,11 @@ def verify(
             "observation sources' settings (CROSSWARN_DWD_CDC_BASE_URL, ...)"
         )
     observed = observed_hourly(obs, settings)
-    for source_id in sources:
-        for run in runs_between(settings, source_id, first, last):
-            pairs = run_pairs(settings, source_id, run, observed)
-            store_pairs(settings, source_id, run, pairs)
-            log.info("%s %s: %d pairs with observations", source_id, run, len(pairs))
+    runs = [(s, run) for s in sources for run in runs_between(settings, s, first, last)]
+    for source_id, run in progress(runs, desc="verify", unit="run"):
+        pairs = run_pairs(settings, source_id, run, observed)
+        store_pairs(settings, source_id, run, pairs)
+        log.info("%s %s: %d pairs with observations", source_id, run, len(pairs))
     stored = stored_pairs(settings, first, last, sources)
     return Verification(
         pairs=stored,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pipeline.errors import CrosswarnError, SourceUnavailable
 
-STAGES = ("fetch", "statistics", "assess", "publish")
+#: fetch and statistics in one pass: each file decoded as it is fetched, never read back.
+STAGES = ("fetch_and_statistics", "assess", "publish")
 
 
 def _settings(args: argparse.Namespace):

@@ -14,7 +14,8 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,39 @@ def atomic_path(target: Path, *, keep_suffix: bool = False) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+#: fsyncs in flight at once: each waits for the disk (a journal commit), so concurrent ones
+#: share commits: hundreds of small files take a tenth of the time they take one by one.
+FSYNC_THREADS = 8
+
+
+def fsync_all(paths: Iterable[Path]) -> None:
+    """fsync every file of ``paths``, several at once (same durability as one by one)."""
+
+    def one(path: Path) -> None:
+        with path.open("rb") as fh:
+            os.fsync(fh.fileno())
+
+    with ThreadPoolExecutor(FSYNC_THREADS) as pool:
+        for _ in pool.map(one, paths):
+            pass  # an error of any file is raised here
+
+
+def write_all_atomic(files: Mapping[Path, bytes]) -> None:
+    """Write each (path, data) of ``files`` atomically, as :func:`write_bytes_atomic` does, but
+    fsynced together: all temporary files written, then fsynced, then renamed into place."""
+    temporary = {path: temporary_name(path) for path in files}
+    try:
+        for path, tmp in temporary.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(files[path])
+        fsync_all(temporary.values())
+        for path, tmp in temporary.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temporary.values():
+            tmp.unlink(missing_ok=True)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

@@ -35,7 +35,8 @@ def progress(
 
 
 class Stage:
-    """A bar over named steps (``with Stage("run", ["fetch", ...]) as stage: stage.step("fetch")``)."""
+    """A bar over named steps:
+    ``with Stage("run", ["fetch", ...]) as stage: stage.step("fetch")``."""
 
     def __init__(self, desc: str, steps: list[str]) -> None:
         self.desc, self.steps, self._bar = desc, steps, None

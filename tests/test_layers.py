@@ -24,8 +24,12 @@ PURE = [
     "pipeline.publishing.cap",
     "pipeline.publishing.texts",
     "pipeline.publishing.bulletin",
+    "pipeline.publishing.bulletin_overview",
+    "pipeline.publishing.maps",
     "pipeline.publishing.feed",
     "pipeline.publishing.geojson",
+    "pipeline.publishing.mail",
+    "pipeline.publishing.titles",
     "pipeline.publishing.messages",
 ]
 IO_STACKS = ["eccodes", "gribapi", "cfgrib", "httpx", "sqlalchemy", "airflow"]

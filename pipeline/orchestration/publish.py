@@ -77,8 +77,7 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         if stats.exists():  # models have statistics; the consultation combines events
             staged.write("statistics.nc", stats.read_bytes())
         staged.write("summary.json", _json(summarise(assessment, config.regions), indent=1))
-        for name, data in rendered.files.items():  # validated above; immutable once written
-            outbox.put(name, data)
+        outbox.put_all(rendered.files)  # validated above; immutable once written
         with settings.ledger() as ledger:
             ledger.enqueue(rendered.deliveries)
             in_force = ledger.active_messages(source_id)

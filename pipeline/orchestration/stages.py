@@ -1,7 +1,8 @@
 """The main job's stages, one call per Airflow task, each keyed by (source, run) and idempotent:
 
 fetch -> statistics (per variable, then merged) -> assess -> publish -> deliver; and, across
-models, consult. Intermediate products go to ``{work}/{source}/{run}/``
+models, consult. In one process (``crosswarn run``) fetch and statistics are one pass
+(:func:`fetch_and_statistics`). Intermediate products go to ``{work}/{source}/{run}/``
 (:mod:`pipeline.orchestration.workdir`); warning files to ``{out}/{source}/{run}/``. Functions
 take and return plain strings and paths so that XCom carries ids and paths only.
 
@@ -44,6 +45,7 @@ def _measured(stage: str, function: Callable[..., str]) -> Callable[..., str]:
 
 fetch = _measured("fetch", _fetch.fetch)
 statistics = _measured("statistics", _statistics.statistics)
+fetch_and_statistics = _measured("fetch_and_statistics", _statistics.fetch_and_statistics)
 merge_statistics = _measured("merge_statistics", _statistics.merge_statistics)
 assess = _measured("assess", _assess.assess)
 deliver = _measured("deliver", _deliver.deliver)
@@ -96,6 +98,7 @@ __all__ = [
     "consult",
     "deliver",
     "fetch",
+    "fetch_and_statistics",
     "merge_statistics",
     "migrate",
     "publish",

@@ -4,27 +4,35 @@ In Airflow each statistics part (a provider variable, or the few a derived varia
 together, e.g. ``vmax_10m+ww`` for thunderstorm gusts) is a mapped task writing
 ``parts/{part}.nc``, merged by
 :func:`merge_statistics` into ``statistics.nc``; in one process (:func:`statistics` without
-``param``) every variable is computed and merged in memory and written once.
+``param``) every variable is computed and merged in memory and written once, and with
+:func:`fetch_and_statistics` (``crosswarn run``) the files are fetched by the tasks that decode
+them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dask
+import dask.threaded
 import xarray as xr
 
 from pipeline.assessment.criteria import thresholds_for
-from pipeline.errors import InvalidDataError, RetryableError
+from pipeline.errors import DataNotYetAvailable, InvalidDataError, RetryableError
 from pipeline.geo.weights import cached_weights, grid_from_dataset, region_coverage
 from pipeline.metrics import Metrics
 from pipeline.orchestration.config import load_config
+from pipeline.orchestration.fetch import fetch
 from pipeline.orchestration.workdir import read_netcdf, work_dir, write_netcdf
 from pipeline.settings import Settings
 from pipeline.sources import make_source
+from pipeline.sources.grib import read_bytes
+from pipeline.sources.streamed import StreamedFetch, streams
 from pipeline.statistics.derived import statistics_groups
-from pipeline.statistics.forecast import STATISTIC_VARIABLES, streamed_statistics
+from pipeline.statistics.forecast import STATISTIC_VARIABLES, statistics_tasks
 from pipeline.statistics.plausibility import implausible, load_limits
 
 if TYPE_CHECKING:
@@ -43,10 +51,53 @@ def statistics(source_id: str, run: str, settings: Settings, param: str | None =
     source = make_source(source_id, settings)
     if param:
         target = work_dir(settings, source_id, run) / "parts" / f"{param}.nc"
-        write_netcdf(_statistics(source, run, settings, param.split(GROUP_JOIN)), target)
+        write_netcdf(_parts(source, run, settings, [param.split(GROUP_JOIN)])[0], target)
         return str(target)
-    parts = [_statistics(source, run, settings, list(g)) for g in groups(source)]
+    parts = _parts(source, run, settings, [list(g) for g in groups(source)])
     return str(_write_merged(parts, source_id, run, settings))
+
+
+def fetch_and_statistics(source_id: str, run: str, settings: Settings) -> str:
+    """Stages fetch and statistics in one pass, for a run in one process (``crosswarn run``):
+    each file is fetched by the statistics task that reads it and decoded from memory
+    (:mod:`pipeline.sources.streamed`), then the fetch stage completes the archive (the files
+    no statistic reads) and writes its manifest. Sources whose files cannot be fetched one by
+    one fetch first. Return the path of ``statistics.nc``.
+    """
+    source = make_source(source_id, settings)
+    if not streams(source) or settings.dask_scheduler:  # a cluster's workers fetch nothing
+        fetch(source_id, run, settings)
+        return statistics(source_id, run, settings)
+    try:
+        with StreamedFetch(source, run, settings.archive_dir) as fetching:
+            parts = _parts(source, run, settings, [list(g) for g in groups(source)], fetching.read)
+    except DataNotYetAvailable:
+        # The fetch stage gives the whole account (how many files are missing, or that the run
+        # was removed upstream), or fetches them if they came in the meantime.
+        fetch(source_id, run, settings)
+        return statistics(source_id, run, settings)
+    fetch(source_id, run, settings)
+    return str(_write_merged(parts, source_id, run, settings))
+
+
+def _parts(
+    source,
+    run: str,
+    settings: Settings,
+    parts: list[list[str]],
+    read: Callable[[Path], bytes] = read_bytes,
+) -> list[xr.Dataset]:
+    """The checked statistics of each part (a list of provider variables), every part's tasks
+    in one computation: no worker idles while another part's last valid times are reduced."""
+    plans = [_statistics_tasks(source, run, settings, params, read) for params in parts]
+    results = compute([task for tasks, _ in plans for task in tasks], settings)
+    stats, start = [], 0
+    for params, (tasks, assemble) in zip(parts, plans, strict=True):
+        stats.append(
+            _checked(assemble(results[start : start + len(tasks)]), source, run, settings, params)
+        )
+        start += len(tasks)
+    return stats
 
 
 #: Joins the provider variables of one statistics part in its name ("vmax_10m+ww").
@@ -86,7 +137,10 @@ def compute(tasks: list, settings: Settings) -> list:
     """
     client = _client(settings) if settings.dask_scheduler else None
     if client is None:
-        return list(dask.compute(*tasks, scheduler="threads", num_workers=settings.decode_workers))
+        # The threaded scheduler itself: named by a string, dask imports distributed (a
+        # quarter of a second) to look for a default client first.
+        local = dask.threaded.get
+        return list(dask.compute(*tasks, scheduler=local, num_workers=settings.decode_workers))
     with client:
         log.info("computing on the Dask cluster at %s", client.scheduler.address)
         return list(dask.compute(*tasks, scheduler=client))
@@ -133,11 +187,14 @@ def regions_bounds(regions) -> tuple[float, float, float, float]:
     )
 
 
-def _statistics(source, run: str, settings: Settings, params: list[str]) -> xr.Dataset:
+def _statistics_tasks(
+    source, run: str, settings: Settings, params: list[str], read: Callable[[Path], bytes]
+):
+    """The tasks of the statistics of ``params`` and the function assembling their results
+    (:func:`pipeline.statistics.forecast.statistics_tasks`); ``read`` gives each file's GRIB."""
     config = load_config(settings.regions_dir, settings.cache_dir)
-    forecast = source.open(
-        run, settings.archive_dir, params=params, bounds=regions_bounds(config.regions)
-    )
+    bounds = regions_bounds(config.regions)
+    forecast = source.open(run, settings.archive_dir, params=params, bounds=bounds, read=read)
     grid = grid_from_dataset(forecast)
     weights = cached_weights(config.regions, grid, settings.cache_dir)
     # Exact on lat-lon grids; ICON's cells tile the globe, so they cover every region.
@@ -149,13 +206,11 @@ def _statistics(source, run: str, settings: Settings, params: list[str]) -> xr.D
         )
         for variable in STATISTIC_VARIABLES
     }
-    stats = streamed_statistics(
-        forecast,
-        weights,
-        thresholds,
-        coverage=coverage,
-        compute=lambda tasks: compute(tasks, settings),
-    )
+    return statistics_tasks(forecast, weights, thresholds, coverage=coverage)
+
+
+def _checked(stats: xr.Dataset, source, run: str, settings: Settings, params: list[str]):
+    """``stats``, unless a field is implausible: then nothing of the run is assessed."""
     problems = implausible(stats, load_limits(settings.plausibility_limits))
     if problems:
         first = problems[0]

@@ -6,10 +6,11 @@ never reused), so a delivery can always be retried from it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.errors import InvalidDataError
-from pipeline.files import write_bytes_atomic
+from pipeline.files import write_all_atomic
 
 
 class Outbox:
@@ -19,13 +20,20 @@ class Outbox:
         self.root = Path(root)
 
     def put(self, name: str, data: bytes) -> Path:
-        target = self.root / name
-        if target.exists():
-            if target.read_bytes() != data:
+        self.put_all({name: data})
+        return self.root / name
+
+    def put_all(self, files: Mapping[str, bytes]) -> None:
+        """Put each (name, data) of ``files``; those already there (with the same content)
+        are left as they are, the others written atomically and fsynced together."""
+        new = {}
+        for name, data in files.items():
+            target = self.root / name
+            if not target.exists():
+                new[target] = data
+            elif target.read_bytes() != data:
                 raise InvalidDataError(
                     f"{target}: already in the outbox with other content; outbox files are "
                     "never overwritten (identifiers are never reused)"
                 )
-            return target
-        write_bytes_atomic(target, data)
-        return target
+        write_all_atomic(new)

@@ -17,7 +17,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from pipeline.files import exchange
+from pipeline.files import exchange, fsync_all
 
 
 class StagedOutput:
@@ -54,9 +54,7 @@ class StagedOutput:
             ]
         }
         (self.stage / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        for p in [*files, self.stage / "manifest.json"]:
-            with p.open("rb") as fh:
-                os.fsync(fh.fileno())
+        fsync_all([*files, self.stage / "manifest.json"])
         if self.final.exists() and exchange(self.stage, self.final):
             shutil.rmtree(self.stage, ignore_errors=True)  # now the earlier version
             return self.final

@@ -33,8 +33,9 @@ from pipeline.errors import (
     SourceUnavailable,
 )
 from pipeline.files import temporary_name, write_bytes_atomic
+from pipeline.progress import progress
 from pipeline.retry import call_with_retries
-from pipeline.sources.grib import check_framing, decompress, decompressed_path
+from pipeline.sources.grib import check_framing, decompress, decompressed_path, read_bytes
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ def fetch_all(
                 return exc
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            results = list(pool.map(one, jobs))
+            done = pool.map(one, jobs)
+            results = list(progress(done, desc="fetch", total=len(jobs), unit="file"))
     raise_worst([r for r in results if isinstance(r, CrosswarnError)], len(jobs))
     return results  # type: ignore[return-value]
 
@@ -119,6 +121,7 @@ def fetch(
     sleep: Callable[[float], None] = time.sleep,
     verify: Callable[..., None] | None = None,
     ranges: list[ByteRange] | None = None,
+    hand_over: Callable[[bytes], None] | None = None,
 ) -> ArchivedFile:
     """Download ``url`` (or only its byte ``ranges``) to ``dest`` unless it is already there.
 
@@ -128,9 +131,16 @@ def fetch(
     place; so a file at ``dest`` has been verified and is never downloaded again. 5xx answers,
     timeouts and dropped connections are retried with exponential backoff, 429 after the
     Retry-After the server asks for; 404 raises :class:`DataNotYetAvailable` at once.
+
+    With ``hand_over`` (statistics reading the files as they are fetched, in one process), the
+    decompressed GRIB is given to it instead of kept on disk; a file already archived is read
+    for it (its decompressed copy, else decompressed now).
     """
     if dest.exists():
-        return record_file(url, dest)
+        record = record_file(url, dest)
+        if hand_over is not None:
+            hand_over(read_bytes(dest))
+        return record
     dest.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_parts(dest)
     # The temporary name keeps the real suffix so that verification knows how to decompress it.
@@ -139,12 +149,15 @@ def fetch(
     def attempt() -> ArchivedFile:
         try:
             _copy_url(url, tmp, client, ranges)
+            data = None
             if verify is None:
-                digest = _verify_grib_keeping(tmp, dest, origin=url)
+                digest, data = _verify_grib(tmp, dest, origin=url, keep=hand_over is None)
             else:
                 verify(tmp, origin=url)
                 digest = None
             os.replace(tmp, dest)
+            if hand_over is not None:
+                hand_over(data if data is not None else read_bytes(dest))
             return record_file(url, dest, sha256=digest)
         finally:
             tmp.unlink(missing_ok=True)
@@ -326,17 +339,19 @@ def _stream_into(fh, url: str, client: httpx.Client, byte_range: ByteRange | Non
         )
 
 
-def _verify_grib_keeping(tmp: Path, dest: Path, *, origin: str) -> str:
-    """Verify a downloaded GRIB file in one pass and return the sha256 of its bytes as served.
+def _verify_grib(tmp: Path, dest: Path, *, origin: str, keep: bool) -> tuple[str, bytes]:
+    """Verify a downloaded GRIB file in one pass; return the sha256 of its bytes as served, and
+    its GRIB (decompressed).
 
-    A ``.bz2`` file is decompressed once: its messages are checked, and the decompressed GRIB is
-    kept at :func:`decompressed_path` of ``dest`` (written before ``dest`` is renamed into
-    place, so it is never older than the file it comes from) for the statistics to decode.
+    A ``.bz2`` file is decompressed once: its messages are checked, and with ``keep`` the
+    decompressed GRIB is kept at :func:`decompressed_path` of ``dest`` (written before ``dest``
+    is renamed into place, so it is never older than the file it comes from) for the statistics
+    to decode.
     """
     raw = tmp.read_bytes()
     data = decompress(raw, origin=origin) if tmp.suffix == ".bz2" else raw
     check_framing(data, origin=origin)
-    if tmp.suffix == ".bz2":
+    if keep and tmp.suffix == ".bz2":
         copy = decompressed_path(dest)
         copy.parent.mkdir(parents=True, exist_ok=True)
         part = temporary_name(copy)
@@ -345,7 +360,7 @@ def _verify_grib_keeping(tmp: Path, dest: Path, *, origin: str) -> str:
             os.replace(part, copy)
         finally:
             part.unlink(missing_ok=True)
-    return hashlib.sha256(raw).hexdigest()
+    return hashlib.sha256(raw).hexdigest(), data
 
 
 def record_file(url: str, dest: Path, *, sha256: str | None = None) -> ArchivedFile:

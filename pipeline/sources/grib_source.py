@@ -10,7 +10,9 @@ interval, members and grid. Subclasses say where the files are and what the prod
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -26,7 +28,7 @@ from pipeline.geo.grids import RegularGrid, UnstructuredRef
 from pipeline.geo.icon_grid import UnstructuredGrid
 from pipeline.runs import RunId
 from pipeline.sources.base import Source, Variable
-from pipeline.sources.grib import GribField, decode_fields
+from pipeline.sources.grib import GribField, decode_bytes, read_bytes
 from pipeline.sources.quarantine import odd_one_out, quarantined
 from pipeline.variables import CANONICAL_UNITS, CF_STANDARD_NAMES, PRECIPITATION_WINDOWS
 
@@ -95,6 +97,7 @@ class GribSource(Source):
         params: list[str] | None = None,
         steps: list[int] | None = None,
         bounds: tuple[float, float, float, float] | None = None,
+        read: Callable[[Path], bytes] = read_bytes,
     ) -> xr.Dataset:
         """Open an archived run lazily as canonical variables.
 
@@ -105,6 +108,9 @@ class GribSource(Source):
         steps unless ``steps`` picks some, for analysts). Each file is decoded once,
         only when computed, and shared by every variable derived from it (precipitation
         windows), so memory follows the steps being reduced, not the length of the run.
+
+        ``read`` gives a file's GRIB by its archive path (default: from the archive); one that
+        fetches it first (:mod:`pipeline.sources.streamed`) needs no file archived yet.
         """
         params = self.check_params(params)
         reference = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
@@ -117,7 +123,7 @@ class GribSource(Source):
             for p in params
             for s in self.needed(p, steps)
         }
-        for param in params:
+        for param in params if read is read_bytes else ():  # (else fetched when read)
             needed = [paths[param, s] for s in self.needed(param, steps)]
             missing = [path for path in needed if not path.exists()]
             if missing:
@@ -128,9 +134,12 @@ class GribSource(Source):
         interval = {s: s - p for p, s in pairwise(table)}
         (first_param, first_step), first_path = next(iter(paths.items()))
         with quarantined(archive, first_path):
+            kept = {first_path: read(first_path)}  # read once: decoded here and by its task
             first = self._decode(
-                first_path, first_param, first_step, run, None, interval.get(first_step, 0)
-            )[0][0]
+                first_path, first_param, first_step, run, None, interval.get(first_step, 0),
+                kept.__getitem__,
+            )[0][0]  # fmt: skip
+        read_once = functools.partial(_read_once, kept, read)
         cut: tuple = (Ellipsis,)
         if isinstance(first.grid, RegularGrid):
             expected: RegularGrid | UnstructuredRef = first.grid
@@ -175,6 +184,7 @@ class GribSource(Source):
                     archive=archive,
                     first=first_path,
                     witnesses=[p for p in paths.values() if p not in (first_path,)][-2:],
+                    read=read_once,
                     dask_key_name=f"decode-{self.id}-{run}-{param}-{step:03d}",
                 )
             return decoded[param, step]
@@ -307,14 +317,17 @@ class GribSource(Source):
         run: str,
         expected: RegularGrid | UnstructuredRef | None,
         interval: int,
+        read: Callable[[Path], bytes] = read_bytes,
     ) -> list[list[GribField]]:
-        """Decode one file and check everything it says against what the run expects.
+        """Decode one file (GRIB from ``read``), checking all it says against the run.
 
         Return the messages per part of the variable (one part, or one per vector
         component), each sorted by member.
         """
         var = self.table[param]
-        fields = decode_fields(path, keys=var.keys, names=False, dtype=np.float64)
+        fields = decode_bytes(
+            read(path), origin=str(path), keys=var.keys, names=False, dtype=np.float64
+        )
         numbers = self.member_numbers()
         wanted = len(numbers) * len(var.parts)
         what = "members" if len(numbers) > 1 else "field"
@@ -395,16 +408,17 @@ class GribSource(Source):
         archive: Path,
         first: Path,
         witnesses: list[Path],
+        read: Callable[[Path], bytes] = read_bytes,
     ) -> np.ndarray:
         """:meth:`_values`, with a file that fails its checks moved to quarantine. When a file's
         grid differs from the first file's (which set the run's grid), other files decide which
         of the two is wrong, so that a bad first file is the one named and removed."""
         try:
-            return self._values(path, param, step, run, expected, interval, cut)
+            return self._values(path, param, step, run, expected, interval, cut, read)
         except InvalidGridError as error:
             culprit, problem = path, error
             if isinstance(expected, RegularGrid) and path != first:
-                culprit, problem = odd_one_out(path, first, expected, witnesses, error)
+                culprit, problem = odd_one_out(path, first, expected, witnesses, error, read)
             with quarantined(archive, culprit):
                 raise problem from None
         except InvalidDataError:
@@ -420,15 +434,21 @@ class GribSource(Source):
         expected: RegularGrid | UnstructuredRef,
         interval: int,
         cut: tuple = (Ellipsis,),
+        read: Callable[[Path], bytes] = read_bytes,
     ) -> np.ndarray:
         """One file as canonical values, shape (member, *grid), cropped by ``cut``."""
         var = self.table[param]
-        groups = self._decode(path, param, step, run, expected, interval)
+        groups = self._decode(path, param, step, run, expected, interval, read)
         parts = [np.stack([f.values[cut].astype(np.float32) for f in group]) for group in groups]
         values = np.hypot(*parts) if var.components else parts[0]
         if var.scale != 1.0 or var.offset:
             values = values * np.float32(var.scale) + np.float32(var.offset)
         return np.ascontiguousarray(values, dtype=np.float32)
+
+
+def _read_once(kept: dict[Path, bytes], read: Callable[[Path], bytes], path: Path) -> bytes:
+    """A file's GRIB from ``kept`` (handed out once, then forgotten), else from ``read``."""
+    return kept.pop(path) if path in kept else read(path)
 
 
 def _window(end: np.ndarray, start: np.ndarray, name: str) -> np.ndarray:

@@ -4,13 +4,14 @@ every rerun failing on the kept file."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import InvalidDataError, InvalidGridError
+from pipeline.errors import CrosswarnError, InvalidDataError, InvalidGridError
 from pipeline.geo.grids import RegularGrid
-from pipeline.sources.grib import decode_fields, decompressed_path
+from pipeline.sources.grib import decode_bytes, decompressed_path, read_bytes
 
 QUARANTINE = "quarantine"
 
@@ -44,13 +45,20 @@ def odd_one_out(
     grid: RegularGrid,
     witnesses: list[Path],
     error: InvalidGridError,
+    read: Callable[[Path], bytes] = read_bytes,
 ) -> tuple[Path, InvalidGridError]:
     """Which of two files with different grids is wrong: ``path``, or ``first`` (whose grid the
-    run took)? A third file decides: if it is not on ``first``'s grid either, ``first`` is."""
-    others = [w for w in witnesses if w != path and w.exists()]
-    if others and decode_fields(others[0])[0].grid != grid:
-        return first, InvalidGridError(
-            f"{first}: grid {grid.describe()} differs from the run's other files "
-            f"({path.name}, {others[0].name})"
-        )
+    run took)? A third file decides (the first of ``witnesses`` ``read`` can give): if it is not
+    on ``first``'s grid either, ``first`` is."""
+    for witness in (w for w in witnesses if w != path):
+        try:
+            fields = decode_bytes(read(witness), origin=str(witness))
+        except CrosswarnError:  # not there (yet) or unreadable: no witness
+            continue
+        if fields[0].grid != grid:
+            return first, InvalidGridError(
+                f"{first}: grid {grid.describe()} differs from the run's other files "
+                f"({path.name}, {witness.name})"
+            )
+        break
     return path, error

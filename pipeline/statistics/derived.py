@@ -85,12 +85,13 @@ def _flag_attrs(long_name: str) -> dict:
 
 
 def with_derived(forecast: xr.Dataset) -> xr.Dataset:
-    """``forecast`` plus every derived variable its canonical variables allow."""
+    """``forecast`` plus every derived variable its canonical variables allow (float32; new
+    arrays, so converted without a copy when they are float32 already)."""
     derived: dict[str, xr.DataArray] = {}
     have = set(forecast.data_vars)
     if {"air_temperature", "eastward_wind", "northward_wind"} <= have:
         speed_kmh = np.hypot(forecast["eastward_wind"], forecast["northward_wind"]) * 3.6
-        chill = wind_chill(forecast["air_temperature"], speed_kmh).astype(np.float32)
+        chill = wind_chill(forecast["air_temperature"], speed_kmh).astype(np.float32, copy=False)
         chill.attrs = {
             "units": "degC",
             "long_name": "wind chill (JAG/TI) from 2 m temperature and 10 m wind",
@@ -100,13 +101,15 @@ def with_derived(forecast: xr.Dataset) -> xr.Dataset:
         # ICON's grid-scale plus convective snow (the RUC, convection-permitting, has no
         # convective part).
         parts = [v for v in (f"snowfall_grid_scale_{n}h", f"snowfall_convective_{n}h") if v in have]
-        snowfall = forecast.get(f"snowfall_{n}h")
+        # (not Dataset.get: its miss builds a did-you-mean message, per step and window)
+        snowfall = forecast[f"snowfall_{n}h"] if f"snowfall_{n}h" in have else None
         if snowfall is None and parts:
-            snowfall = sum((forecast[v] for v in parts[1:]), forecast[parts[0]]).astype(np.float32)
+            snowfall = sum((forecast[v] for v in parts[1:]), forecast[parts[0]])
+            snowfall = snowfall.astype(np.float32, copy=False)
             snowfall.attrs = {"units": "mm", "standard_name": "snowfall_amount", "window_hours": n}
             derived[f"snowfall_{n}h"] = snowfall
         if snowfall is not None:
-            depth = (snowfall * SNOW_DEPTH_CM_PER_MM).astype(np.float32)
+            depth = (snowfall * SNOW_DEPTH_CM_PER_MM).astype(np.float32, copy=False)
             depth.attrs = {
                 "units": "cm",
                 "standard_name": "thickness_of_snowfall_amount",
@@ -121,7 +124,7 @@ def with_derived(forecast: xr.Dataset) -> xr.Dataset:
         derived["thunderstorm"] = storm
         if "wind_gust" in have:
             gust = xr.where(storm == 1, forecast["wind_gust"], 0.0).where(storm.notnull())
-            gust = gust.astype(np.float32)
+            gust = gust.astype(np.float32, copy=False)
             gust.attrs = {
                 "units": "m s-1",
                 "long_name": "gust where a thunderstorm is (ww 95-99), 0 elsewhere",

@@ -9,6 +9,7 @@ and a ``dask.distributed`` cluster.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -69,6 +70,27 @@ def region_statistics(
     xr.Dataset
         One variable per statistic with dims (region, valid_time, member, ...), plus
         ``threshold`` for the fractions; region ids and thresholds as coordinates.
+
+    Examples
+    --------
+    A 2 x 2 grid of 1° cells (50-52° N, 4-6° E) and a region over its western column: the
+    northern cell (51-52° N) is the smaller on the sphere, (sin 52° - sin 51°) / (sin 52° -
+    sin 50°) = 0.4946 of the region.
+
+    >>> import geopandas as gpd, shapely
+    >>> from pipeline.geo.grids import RegularGrid
+    >>> from pipeline.geo.weights import build_weights
+    >>> grid = RegularGrid(lat0=50.5, lon0=4.5, dlat=1.0, dlon=1.0, nlat=2, nlon=2)
+    >>> west = gpd.GeoDataFrame(
+    ...     geometry=[shapely.box(4.0, 50.0, 5.0, 52.0)], index=["west"], crs="EPSG:4326"
+    ... )
+    >>> field = xr.DataArray([[10.0, 30.0], [20.0, 40.0]], dims=("latitude", "longitude"))
+    >>> weights = build_weights(west, grid)
+    >>> stats = region_statistics(field, weights, [15.0], stats=("max", "fraction_above"))
+    >>> float(stats["max"].sel(region="west"))
+    20.0
+    >>> round(float(stats["fraction_above"].sel(region="west", threshold=15.0)), 4)
+    0.4946
     """
     unknown = sorted(set(stats) - set(STATS))
     if unknown:
@@ -154,8 +176,10 @@ def _reduce_block(
     batch = max(1, BATCH_BYTES // max(1, used.size * 8))
     for start in range(0, n_fields, batch):
         rows = slice(start, min(start + batch, n_fields))
-        values = flat[rows][:, used]  # (fields, cells) of the covered cells only
-        for name, value in _reduce_values(values, matrix, thresholds, stats).items():
+        # The covered cells only, as (cells, fields) rows: the layout the sparse products read
+        # (``[:, used]`` usually gives it without a copy; ``ascontiguousarray`` makes sure).
+        columns = np.ascontiguousarray(flat[rows][:, used].T)
+        for name, value in _reduce_values(columns.T, matrix, thresholds, stats).items():
             out[name][rows] = value
     return tuple(out[name].reshape(*lead_shape, *out[name].shape[1:]) for name in stats)
 
@@ -188,30 +212,51 @@ def _reduce_block_one(block: np.ndarray, **kwargs) -> np.ndarray:
 def _reduce_values(
     values: np.ndarray, matrix: sp.csr_matrix, thresholds: np.ndarray, stats: tuple[str, ...]
 ) -> dict[str, np.ndarray]:
+    """The statistics of ``values`` (fields, cells), each shaped (fields, regions) or
+    (fields, regions, thresholds)."""
     result = {}
-    valid = ~np.isnan(values)
+    # One row per cell, as the sparse products below read their dense operand.
+    columns = np.ascontiguousarray(values.T)
+    invalid = np.isnan(columns)
+    masked = bool(invalid.any())
     area = np.asarray(matrix.sum(axis=1)).ravel()
-    if valid.all():  # the common case: no masked cell, every region's whole area is valid
-        valid_area = np.broadcast_to(area, (values.shape[0], area.size))
-    else:
-        valid_area = (matrix @ valid.T.astype(np.float64)).T  # (fields, regions)
+    # Each sparse product reads float64 values of every cell: one buffer, written in place for
+    # each (a fresh array of this size per product costs more than the product).
+    work = np.empty(columns.shape)
+    if masked:
+        np.logical_not(invalid, out=work, casting="unsafe")
+        valid_area = (matrix @ work).T  # (fields, regions)
+    else:  # the common case: no masked cell, every region's whole area is valid
+        valid_area = np.broadcast_to(area, (columns.shape[1], area.size))
     with np.errstate(invalid="ignore", divide="ignore"):
         if "valid_share" in stats:
             result["valid_share"] = valid_area / area
         if "mean" in stats:
-            filled = np.where(valid, values, 0.0)
-            result["mean"] = (matrix @ filled.T.astype(np.float64)).T / valid_area
+            np.copyto(work, columns)
+            if masked:
+                work[invalid] = 0.0
+            result["mean"] = (matrix @ work).T / valid_area
         for name, side in (("fraction_above", "right"), ("fraction_below", "left")):
             if name in stats and thresholds.size <= FEW_THRESHOLDS:
                 compare = np.greater_equal if side == "right" else np.less_equal
                 frac = np.empty((*valid_area.shape, thresholds.size))
                 for k, t in enumerate(thresholds):  # NaN compares False: no area
-                    frac[..., k] = (matrix @ compare(values, t).T.astype(np.float64)).T
+                    compare(columns, t, out=work, casting="unsafe")
+                    frac[..., k] = (matrix @ work).T
                 result[name] = frac / valid_area[..., None]
     if not {"max", "min", "p90", *_THRESHOLD_STATS} & set(stats):
         return result
     # Per-region reductions over each region's cells: gather in CSR order, reduce each segment.
-    gathered = values[:, matrix.indices]
+    extremes = [(n, u) for n, u in (("max", np.fmax), ("min", np.fmin)) if n in stats]
+    if columns.shape[1] >= MANY_FIELDS:  # one block of rows per region
+        rows = np.take(columns, matrix.indices, axis=0)  # (nnz, fields)
+        for name, ufunc in extremes:
+            result[name] = _segments(ufunc, rows, matrix.indptr).T
+        extremes = []
+    histogram = thresholds.size > FEW_THRESHOLDS and bool(set(_THRESHOLD_STATS) & set(stats))
+    if not (extremes or histogram or "p90" in stats):
+        return result
+    gathered = np.take(values, matrix.indices, axis=1)  # (fields, nnz), C order
     with np.errstate(invalid="ignore", divide="ignore"):
         for name, side in (("fraction_above", "right"), ("fraction_below", "left")):
             if name in stats and thresholds.size > FEW_THRESHOLDS:
@@ -221,17 +266,32 @@ def _reduce_values(
     empty = np.diff(matrix.indptr) == 0
     starts = np.minimum(matrix.indptr[:-1], max(gathered.shape[1] - 1, 0))
     with np.errstate(invalid="ignore"):
-        for name, ufunc in (("max", np.fmax), ("min", np.fmin)):
-            if name in stats:
-                if gathered.size:
-                    reduced = ufunc.reduceat(gathered, starts, axis=1)
-                else:
-                    reduced = np.full(valid_area.shape, np.nan)
-                reduced[:, empty] = np.nan
-                result[name] = reduced
+        for name, ufunc in extremes:  # few fields: one reduceat along each field's row
+            if gathered.size:
+                reduced = ufunc.reduceat(gathered, starts, axis=1)
+            else:
+                reduced = np.full(valid_area.shape, np.nan)
+            reduced[:, empty] = np.nan
+            result[name] = reduced
     if "p90" in stats:
         result["p90"] = _weighted_quantile(gathered, matrix.data, matrix.indptr, 0.9)
     return result
+
+
+#: From this many fields on, the extremes are reduced per region over a block of rows (a
+#: Python loop over regions, each step vectorised over the fields); with fewer, ``reduceat``
+#: along each field's row is faster. Both give the same values (an extreme is exact).
+MANY_FIELDS = 32
+
+
+def _segments(ufunc: np.ufunc, rows: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """``ufunc`` reduced over each region's block of ``rows`` (nnz, fields): (regions, fields),
+    NaN for a region without cells."""
+    out = np.full((indptr.size - 1, rows.shape[1]), np.nan, dtype=rows.dtype)
+    for region, (a, b) in enumerate(pairwise(indptr)):
+        if a < b:
+            ufunc.reduce(rows[a:b], axis=0, out=out[region])
+    return out
 
 
 def _fractions(

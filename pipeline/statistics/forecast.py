@@ -69,6 +69,20 @@ def streamed_statistics(
     nothing is written and read back. ``compute`` runs the tasks (threads, or a Dask cluster)
     and returns their results in order.
     """
+    tasks, assemble = statistics_tasks(forecast, weights, thresholds, coverage=coverage)
+    return assemble(compute(tasks))
+
+
+def statistics_tasks(
+    forecast: xr.Dataset,
+    weights: RegionWeights,
+    thresholds: Thresholds,
+    *,
+    coverage: np.ndarray | None = None,
+) -> tuple[list[Delayed], Callable[[list], xr.Dataset]]:
+    """:func:`streamed_statistics` in two halves: its tasks (one per valid time), and the
+    function that turns their results, in order, into the statistics. Several forecasts' tasks
+    computed together keep every worker busy until the last one ends."""
     spatial = CELL_DIMS if "cell" in forecast.dims else SPATIAL_DIMS
     order = ("member", "valid_time", *spatial)
     names = list(forecast.data_vars)
@@ -92,7 +106,20 @@ def streamed_statistics(
         dependencies=arrays,
     )
     tasks = [Delayed((layer, k), graph, layer=layer) for k in range(forecast.sizes["valid_time"])]
-    steps = compute(tasks)
+    return tasks, functools.partial(
+        _assemble, forecast=forecast, plan=plan, weights=weights, coverage=coverage
+    )
+
+
+def _assemble(
+    steps: list[dict],
+    *,
+    forecast: xr.Dataset,
+    plan: dict[str, tuple[list[str], list]],
+    weights: RegionWeights,
+    coverage: np.ndarray | None,
+) -> xr.Dataset:
+    """The statistics dataset from the tasks' results (one dict per valid time, in order)."""
     data_vars = {}
     for variable, (stats, _) in plan.items():
         units = steps[0][variable]

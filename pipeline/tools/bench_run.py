@@ -11,7 +11,6 @@ from __future__ import annotations
 import bz2
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pipeline.progress import Stage
 from pipeline.sources.grib import decode_bytes
 
 SOURCES = ("dwd-icon-d2", "dwd-icon-d2-eps")
@@ -42,8 +42,35 @@ def _mirror(source_id: str, root: Path) -> tuple[Path, list[Path]]:
     return mirror, sorted((mirror / "icon-d2-eps").rglob(f"*_{RUN}_*.grib2.bz2"))
 
 
+#: ``python -m pipeline.cli`` that, on exit, writes its own peak resident memory (VmHWM, in kB)
+#: to the file named by its first argument. Not ``ru_maxrss`` from ``wait4``: Linux carries the
+#: parent's high-water mark over the fork and exec into it, so a child reported at least the
+#: benchmark's own peak (the scenario generator's, say); VmHWM is the child's memory map alone.
+_CHILD = """
+import atexit, runpy, sys
+out = sys.argv.pop(1)
+def peak():
+    line = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    open(out, "w").write(line.split()[1])
+atexit.register(peak)
+runpy.run_module("pipeline.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak resident memory since start or :func:`_reset_peak_rss` (kB)."""
+    with open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+
+
+def _reset_peak_rss() -> None:
+    """Restart the peak resident memory from the current one (Linux: ``clear_refs`` 5)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def _run_child(source_id: str, run: str, mirror: Path, tmp: Path, cache: Path, workers: int):
-    """``crosswarn run`` in a child process: wall seconds and peak RSS (bytes)."""
+    """``crosswarn run`` in a child process: wall seconds, CPU seconds (user + system) and
+    peak RSS (bytes)."""
     env = os.environ | {
         "CROSSWARN_DWD_BASE_URL": mirror.resolve().as_uri(),
         "CROSSWARN_ARCHIVE_DIR": str(tmp / "archive"),
@@ -54,7 +81,8 @@ def _run_child(source_id: str, run: str, mirror: Path, tmp: Path, cache: Path, w
         "CROSSWARN_DOWNLOAD_WORKERS": str(workers),
         "CROSSWARN_DECODE_WORKERS": str(workers),
     }
-    command = [sys.executable, "-m", "pipeline.cli", "run", source_id, "--run", run]
+    peak = tmp / "peak-rss-kb"
+    command = [sys.executable, "-c", _CHILD, str(peak), "run", source_id, "--run", run]
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -64,7 +92,7 @@ def _run_child(source_id: str, run: str, mirror: Path, tmp: Path, cache: Path, w
     child.stderr.close()
     if child.returncode:
         raise RuntimeError(f"crosswarn run {source_id} {run} failed:\n{errors[-3000:]}")
-    return wall, usage.ru_maxrss * 1024  # kB on Linux
+    return wall, usage.ru_utime + usage.ru_stime, int(peak.read_text()) * 1024
 
 
 def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
@@ -78,19 +106,25 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
     print(f"{len(files)} files, {size / 1e6:.0f} MB compressed, {workers} workers\n", flush=True)
     cache = root / "cache"  # grid files and weights, as in a deployment that has run before
 
-    for path in files:  # warm the page cache: both contenders read from memory
-        path.read_bytes()
-    with ThreadPoolExecutor(workers) as pool:
-        start = time.perf_counter()
-        messages = sum(pool.map(_floor_one, files))
-        floor = time.perf_counter() - start
-    floor_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    with Stage(f"bench run {source_id}", ["floor", "warm-up run", "measured run"]) as stage:
+        stage.step("floor")
+        for path in files:  # warm the page cache: both contenders read from memory
+            path.read_bytes()
+        _reset_peak_rss()  # the floor's own peak, not the scenario generator's
+        with ThreadPoolExecutor(workers) as pool:
+            start, cpu = time.perf_counter(), time.process_time()
+            messages = sum(pool.map(_floor_one, files))
+            floor, floor_cpu = time.perf_counter() - start, time.process_time() - cpu
+        floor_rss = _peak_rss_kb() * 1024
 
-    with tempfile.TemporaryDirectory(prefix="crosswarn-bench-warm-") as tmp:
-        _run_child(source_id, run, mirror, Path(tmp), cache, workers)  # fills the cache
-    with tempfile.TemporaryDirectory(prefix="crosswarn-bench-run-") as tmp:
-        ours, peak = _run_child(source_id, run, mirror, Path(tmp), cache, workers)
-        caps = len(list((Path(tmp) / "out" / source_id / run / "cap").glob("*.xml")))
+        stage.step("warm-up run")
+        # The runs' archives and outputs beside the mirror, removed after each run.
+        with tempfile.TemporaryDirectory(prefix="crosswarn-bench-warm-", dir=root) as tmp:
+            _run_child(source_id, run, mirror, Path(tmp), cache, workers)  # fills the cache
+        stage.step("measured run")
+        with tempfile.TemporaryDirectory(prefix="crosswarn-bench-run-", dir=root) as tmp:
+            ours, ours_cpu, peak = _run_child(source_id, run, mirror, Path(tmp), cache, workers)
+            caps = len(list((Path(tmp) / "out" / source_id / run / "cap").glob("*.xml")))
 
     figures = {
         "benchmark": "run",
@@ -102,6 +136,11 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
         "floor_s": round(floor, 2),
         "crosswarn_s": round(ours, 2),
         "ratio_to_floor": round(ours / floor, 2),
+        # CPU seconds besides wall seconds: on a machine shared with other work, the wall
+        # ratio moves with the load while the CPU ratio hardly does.
+        "floor_cpu_s": round(floor_cpu, 2),
+        "crosswarn_cpu_s": round(ours_cpu, 2),
+        "cpu_ratio_to_floor": round(ours_cpu / floor_cpu, 2),
         "crosswarn_peak_rss_mb": round(peak / 1e6),
         "floor_peak_rss_mb": round(floor_rss / 1e6),
         "cap_files": caps,
@@ -112,6 +151,10 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
     ]
     for label, seconds, note in rows:
         print(f"  {label:<58} {seconds:8.2f} s  {note}")
-    print(f"\n  crosswarn peak RSS {peak / 1e6:.0f} MB; {caps} CAP files written")
+    print(
+        f"\n  CPU (user + system): floor {floor_cpu:.1f} s, crosswarn {ours_cpu:.1f} s "
+        f"({ours_cpu / floor_cpu:.2f}x)"
+    )
+    print(f"  crosswarn peak RSS {peak / 1e6:.0f} MB; {caps} CAP files written")
     print("\n" + json.dumps(figures))
     return figures

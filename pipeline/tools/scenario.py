@@ -63,6 +63,7 @@ from scipy.ndimage import zoom
 
 from pipeline.files import write_bytes_atomic
 from pipeline.geo.grids import RegularGrid, UnstructuredRef
+from pipeline.progress import progress
 from pipeline.sources.dwd import DWD_VARIABLES
 
 log = logging.getLogger(__name__)
@@ -372,11 +373,13 @@ def write_scenario(mirror: Path, *, workers: int = 2) -> Path:
     stamp.unlink(missing_ok=True)
     steps = list(STEPS)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        hourly = list(pool.map(_write_instant, [mirror] * len(steps), steps))
+        instant = pool.map(_write_instant, [mirror] * len(steps), steps)
+        hourly = list(progress(instant, desc="scenario vmax_10m, t_2m, ww", total=len(steps)))
         # Accumulated since the run start, as DWD writes them.
         for param, part in (("tot_prec", 0), ("snow_gsp", 1)):
             totals = np.cumsum(np.stack([h[part] for h in hourly]), axis=0, dtype=np.float64)
-            list(pool.map(_write, [mirror] * len(steps), [param] * len(steps), steps, totals))
+            written = pool.map(_write, [mirror] * len(steps), [param] * len(steps), steps, totals)
+            list(progress(written, desc=f"scenario {param}", total=len(steps)))
         zero = np.zeros(GRID.shape, dtype=np.float32)  # no convective snow (ICON-D2)
         list(pool.map(_write, [mirror] * len(steps), ["snow_con"] * len(steps), steps,
                       [zero] * len(steps)))  # fmt: skip

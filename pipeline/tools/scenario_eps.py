@@ -45,6 +45,7 @@ import numpy as np
 
 from pipeline.files import write_bytes_atomic, write_json_atomic
 from pipeline.geo.grids import UnstructuredRef
+from pipeline.progress import progress
 from pipeline.sources.dwd import DWD_VARIABLES, IconD2Eps
 from pipeline.sources.grid_files import grid_url
 from pipeline.tools import scenario
@@ -277,7 +278,7 @@ def write_eps_scenario(
             if p not in accumulated
         ]
         done, reported = 0, 0
-        for future in as_completed(futures):
+        for future in progress(as_completed(futures), desc="EPS scenario", total=len(futures)):
             done += future.result()
             if done * 10 // len(files) > reported:
                 reported = done * 10 // len(files)

@@ -27,7 +27,7 @@ def test_the_statistics_graphs_carry_no_secret(loopback, tmp_path):
     graphs: list[dict] = []
     with Callback(start=graphs.append):  # every graph the statistics compute, as computed
         stages.statistics(SOURCE, RUN, settings)
-    assert len(graphs) == 3  # one per part: gust, precipitation, t2m
+    assert graphs  # the parts (gust, precipitation, t2m), computed together or one by one
     for graph in graphs:
         sent = _as_sent_to_a_cluster(graph)
         assert f"HA43_N20_{RUN}".encode() in sent  # the decoding tasks, with their files

@@ -29,8 +29,14 @@ from pipeline.geo.icon_grid import UnstructuredGrid
 from pipeline.runs import RunId
 from pipeline.sources.base import Source, Variable
 from pipeline.sources.grib import GribField, decode_bytes, read_bytes
+from pipeline.sources.grib_schema import (
+    canonical_attrs,
+    cell_coords,
+    parameter_attrs,
+    regular_coords,
+)
 from pipeline.sources.quarantine import odd_one_out, quarantined
-from pipeline.variables import CANONICAL_UNITS, CF_STANDARD_NAMES, PRECIPITATION_WINDOWS
+from pipeline.variables import PRECIPITATION_WINDOWS
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +160,7 @@ class GribSource(Source):
             if bounds is not None or self.crop is not None:
                 kept, slices = first.grid.crop(bounds or self.crop)
                 cut = (Ellipsis, *slices)
-            spatial, coords = self._regular_coords(kept)
+            spatial, coords = regular_coords(kept)
         else:
             grid = self.grid()
             expected = grid.ref
@@ -165,7 +171,7 @@ class GribSource(Source):
             if bounds is not None:
                 grid, cells = grid.within(bounds)
                 cut = (Ellipsis, cells)
-            spatial, coords = self._cell_coords(grid)
+            spatial, coords = cell_coords(grid)
         members = self.member_numbers()
         shape = (len(members), *(len(c[1]) for c in spatial.values()))
         valid = steps[1:]
@@ -198,7 +204,7 @@ class GribSource(Source):
         data_vars = {}
         for param in params:
             var = self.table[param]
-            attrs = {"source_parameter": param, **self._parameter_attrs(var)}
+            attrs = {"source_parameter": param, **parameter_attrs(var)}
             if var.kind == "accumulated":
                 available = set(steps)
                 # The run's windows (the same whichever steps are opened): a window no step of
@@ -219,14 +225,14 @@ class GribSource(Source):
                         for s in valid
                     ]
                     name = f"{var.canonical}_{hours}h"
-                    data_vars[name] = (dims, stacked(blocks), self._attrs(name, attrs))
+                    data_vars[name] = (dims, stacked(blocks), canonical_attrs(name, attrs))
                     data_vars[name][2]["window_hours"] = hours
             else:
                 blocks = [field(param, s) for s in valid]
                 data_vars[var.canonical] = (
                     dims,
                     stacked(blocks),
-                    self._attrs(var.canonical, {**attrs, **self._window_attrs(param)}),
+                    canonical_attrs(var.canonical, {**attrs, **self._window_attrs(param)}),
                 )
         return xr.Dataset(
             data_vars,
@@ -253,19 +259,6 @@ class GribSource(Source):
             },
         )
 
-    @staticmethod
-    def _parameter_attrs(var: Variable) -> dict:
-        attrs: dict = {}
-        if var.grib is not None:
-            attrs["grib_parameter"] = list(var.grib)
-        for i, part in enumerate(var.parts):
-            text = ", ".join(f"{k}={v}" for k, v in part)
-            if text:
-                attrs[f"grib_keys{i or ''}"] = text
-        if var.components:
-            attrs["comment"] = "speed: magnitude of the two vector components"
-        return attrs
-
     def _window_attrs(self, param: str) -> dict:
         kind = self.table[param].kind
         if not kind.startswith("interval"):
@@ -278,36 +271,6 @@ class GribSource(Source):
         if window == "interval" and self.interval_within:
             text = "over a period ending at valid_time, within the output interval"
         return {"statistic": kind, "window": window, "cell_methods": f"time: {kind[9:]}imum {text}"}
-
-    @staticmethod
-    def _attrs(canonical: str, extra: dict) -> dict:
-        standard = CF_STANDARD_NAMES.get(canonical)
-        named = {"standard_name": standard} if standard else {}
-        return {"units": CANONICAL_UNITS[canonical], **named, **extra}
-
-    @staticmethod
-    def _regular_coords(grid: RegularGrid) -> tuple[dict, dict]:
-        spatial = {
-            "latitude": ("latitude", grid.latitudes, {"units": "degrees_north"}),
-            "longitude": ("longitude", grid.longitudes, {"units": "degrees_east"}),
-        }
-        return spatial, spatial
-
-    @staticmethod
-    def _cell_coords(grid: UnstructuredGrid) -> tuple[dict, dict]:
-        cells = np.arange(grid.shape[0])
-        spatial = {"cell": ("cell", cells)}
-        coords = {
-            **spatial,
-            "latitude": ("cell", grid.latitudes, {"units": "degrees_north"}),
-            "longitude": ("cell", grid.longitudes, {"units": "degrees_east"}),
-            "cell_area": ("cell", grid.areas, {"units": "km2"}),
-        }
-        return spatial, coords | {
-            "grid_name": ((), grid.name),
-            "grid_number": ((), grid.number),
-            "grid_uuid": ((), grid.uuid),
-        }
 
     def _decode(
         self,

@@ -1,0 +1,58 @@
+"""The canonical schema of a GRIB source's dataset: its coordinates on either grid kind and
+the attributes of its variables (CF units and standard names, where each came from in GRIB)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.geo.grids import RegularGrid
+from pipeline.geo.icon_grid import UnstructuredGrid
+from pipeline.sources.base import Variable
+from pipeline.variables import CANONICAL_UNITS, CF_STANDARD_NAMES
+
+
+def parameter_attrs(var: Variable) -> dict:
+    """Where a variable comes from in GRIB (its parameter and keys), as attributes."""
+    attrs: dict = {}
+    if var.grib is not None:
+        attrs["grib_parameter"] = list(var.grib)
+    for i, part in enumerate(var.parts):
+        text = ", ".join(f"{k}={v}" for k, v in part)
+        if text:
+            attrs[f"grib_keys{i or ''}"] = text
+    if var.components:
+        attrs["comment"] = "speed: magnitude of the two vector components"
+    return attrs
+
+
+def canonical_attrs(canonical: str, extra: dict) -> dict:
+    """A canonical variable's CF attributes (units, standard name) and ``extra``."""
+    standard = CF_STANDARD_NAMES.get(canonical)
+    named = {"standard_name": standard} if standard else {}
+    return {"units": CANONICAL_UNITS[canonical], **named, **extra}
+
+
+def regular_coords(grid: RegularGrid) -> tuple[dict, dict]:
+    """The spatial dims and coordinates of a field on a regular grid."""
+    spatial = {
+        "latitude": ("latitude", grid.latitudes, {"units": "degrees_north"}),
+        "longitude": ("longitude", grid.longitudes, {"units": "degrees_east"}),
+    }
+    return spatial, spatial
+
+
+def cell_coords(grid: UnstructuredGrid) -> tuple[dict, dict]:
+    """The spatial dims and coordinates of a field on ICON cells, with the grid's identity."""
+    cells = np.arange(grid.shape[0])
+    spatial = {"cell": ("cell", cells)}
+    coords = {
+        **spatial,
+        "latitude": ("cell", grid.latitudes, {"units": "degrees_north"}),
+        "longitude": ("cell", grid.longitudes, {"units": "degrees_east"}),
+        "cell_area": ("cell", grid.areas, {"units": "km2"}),
+    }
+    return spatial, coords | {
+        "grid_name": ((), grid.name),
+        "grid_number": ((), grid.number),
+        "grid_uuid": ((), grid.uuid),
+    }

@@ -138,39 +138,22 @@ def test_crash_between_sending_and_marking_resends_with_the_same_key(ledger, tmp
     assert keys == [IDENT, IDENT] and len(bodies) == 1  # the receiver can drop the repeat
 
 
-def test_email_carries_the_page_as_body_the_files_and_a_stable_message_id(ledger, tmp_path):
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    received: list[bytes] = []
-
-    class Keep:
-        async def handle_DATA(self, server, session, envelope) -> str:
-            received.append(envelope.original_content)
-            return "250 OK"
-
-    with socket.socket() as probe:  # a free loopback port for the server
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        outbox = Outbox(tmp_path / "outbox")
-        files = {
-            f"{IDENT}.xml": b"<alert>cap</alert>",
-            f"{IDENT}-de.html": "<p>Lüttich &amp; Aachen</p>".encode(),
-            f"{IDENT}-map.png": b"\x89PNG\r\n\x1a\n",
-        }
-        _queue(ledger, outbox, "email", "mailto:lage@nrw.example.org", files)
-        smtp = ("127.0.0.1", port)
-        counts = deliver_pending(ledger, outbox, smtp=smtp, sender="crosswarn@example.org")
-        assert (counts["delivered"], counts["failed"]) == (1, 0)
-        deadline = time.time() + 5
-        while not received and time.time() < deadline:
-            time.sleep(0.05)
-    finally:
-        controller.stop()
+def test_email_carries_the_page_as_body_the_files_and_a_stable_message_id(
+    ledger, tmp_path, smtp_server
+):
+    smtp, received = smtp_server
+    outbox = Outbox(tmp_path / "outbox")
+    files = {
+        f"{IDENT}.xml": b"<alert>cap</alert>",
+        f"{IDENT}-de.html": "<p>Lüttich &amp; Aachen</p>".encode(),
+        f"{IDENT}-map.png": b"\x89PNG\r\n\x1a\n",
+    }
+    _queue(ledger, outbox, "email", "mailto:lage@nrw.example.org", files)
+    counts = deliver_pending(ledger, outbox, smtp=smtp, sender="crosswarn@example.org")
+    assert (counts["delivered"], counts["failed"]) == (1, 0)
+    deadline = time.time() + 5
+    while not received and time.time() < deadline:
+        time.sleep(0.05)
     (message,) = received
     mail = message_from_bytes(message, policy=default_policy)
     assert mail["To"] == "lage@nrw.example.org"

@@ -7,14 +7,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import socket
 import time
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
 import lxml.html
-import pytest
 
 from pipeline.assessment.consultation import Trigger, trigger_to_dict
 from pipeline.ledger.store import Ledger
@@ -26,27 +24,6 @@ from tests.publishing.test_messages import T0, _decision, _render
 
 IDENT = "2.49.0.0.0.0.CROSSWARN.x.{}"
 NCCN, NCC = "mailto:be-nccn@example.org", "mailto:nl-ncc@example.org"
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 (aiosmtpd) keeping what it receives."""
-    from aiosmtpd.controller import Controller
-
-    received: list[bytes] = []
-
-    class Keep:
-        async def handle_DATA(self, server, session, envelope) -> str:
-            received.append(envelope.original_content)
-            return "250 OK"
-
-    with socket.socket() as probe:  # a free loopback port for the server
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield ("127.0.0.1", port), received
-    controller.stop()
 
 
 def _trigger_decision(msg_type: str, number: int) -> dict:

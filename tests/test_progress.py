@@ -16,10 +16,11 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.progress import Stage, enabled, progress
-from pipeline.sources.dwd import IconD2
-from tests.sources.dwd_tree import write_run
+from tests import test_cli
+from tests.test_cli import _run
 
-RUN = "2026011500"
+#: The same complete ICON-D2 mirror (293 files) the CLI tests run.
+mirror = test_cli.mirror
 
 
 def _postfixes(err: str, desc: str) -> list[str]:
@@ -77,25 +78,6 @@ def test_no_bars_when_stderr_is_piped_unless_asked(monkeypatch, capsys):
     assert any(
         re.search(r"\| 1/2 \[.*, two\]", r) for r in err.split("\r")
     )  # "one" done, "two" under way
-
-
-@pytest.fixture
-def mirror(tmp_path, monkeypatch):
-    """A complete ICON-D2 run (6 variables x 49 steps, no ww at +0 h: 293 files) on a 0.25°
-    grid over the Benelux."""
-    root = tmp_path / "www"
-    source = IconD2(f"file://{root}/weather/nwp")
-    write_run(root, source, RUN, list(source.default_params), list(range(49)))
-    monkeypatch.setenv("CROSSWARN_WORK_DIR", str(tmp_path / "work"))
-    monkeypatch.setenv("CROSSWARN_CACHE_DIR", str(tmp_path / "cache"))
-    return root / "weather" / "nwp"
-
-
-def _run(mirror, tmp_path) -> list[str]:
-    return [
-        "run", "dwd-icon-d2", "--run", RUN, "--base-url", f"file://{mirror}",
-        "--archive", str(tmp_path / "archive"), "--out", str(tmp_path / "out"),
-    ]  # fmt: skip
 
 
 def test_crosswarn_run_shows_its_stages_and_files_when_asked(mirror, tmp_path, monkeypatch, capsys):

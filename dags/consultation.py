@@ -2,7 +2,8 @@
 
 Runs whenever a model DAG publishes its warnings (any of their Assets). Models combine per
 region and hazard at the highest level any gives, each named (pipeline/assessment/combine.py);
-the ledger decides which triggers to send, and the crisis cells receive them with their bulletins.
+the ledger decides which triggers to send, and the crisis cells receive them, then
+their bulletins (pages and maps per language) by mail.
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ def crosswarn_consultation():
 
         return stages.consult(settings())
 
+    @task
+    def bulletins(published: str) -> str:
+        from pathlib import Path
+
+        from pipeline.orchestration import stages
+        from pipeline.orchestration.dag import settings
+
+        return stages.bulletins(stages.CONSULTATION, Path(published).name, settings())
+
     @task(retries=5)
     def deliver(published: str) -> str:
         from pipeline.orchestration import stages
@@ -69,7 +79,8 @@ def crosswarn_consultation():
 
     consulted = consult()
     migrate_ledger() >> consulted
-    deliver(consulted)
+    deliver(consulted)  # the triggers' CAP webhooks, then the cells' mail with the bulletins
+    deliver.override(task_id="deliver_bulletins")(bulletins(consulted))
 
 
 crosswarn_consultation()

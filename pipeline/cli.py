@@ -45,17 +45,33 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import time
+
     from pipeline.orchestration import stages
     from pipeline.progress import Stage
 
     settings = _settings(args)
+    finished = {}  # stage -> when it ended (seconds since the epoch), for --timings
+
+    def done(stage: str) -> None:
+        finished[stage] = time.time()
+
     stages.migrate(settings)
-    with Stage(f"{args.source} {args.run}", [*STAGES, "consult"]) as progress:
+    steps = [*STAGES, "consult", "bulletins"]
+    with Stage(f"{args.source} {args.run}", steps) as progress:
         for stage in STAGES:
             progress.step(stage)
             getattr(stages, stage)(args.source, args.run, settings)
+            done(stage)
         progress.step("consult")
         consultation = Path(stages.consult(settings))
+        done("consult")  # every CAP file is written: the bulletins follow
+        progress.step("bulletins")
+        stages.bulletins(args.source, args.run, settings)
+        stages.bulletins(stages.CONSULTATION, consultation.name, settings)
+        done("bulletins")
+    if args.timings:
+        args.timings.write_text(json.dumps(finished) + "\n")
     print_summary(settings.out_dir / args.source / args.run)
     sent = json.loads((consultation / "summary.json").read_text())["messages"]
     print(
@@ -272,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="the source's server or mirror (DWD, KNMI API or ECMWF root)")
     p.add_argument("--archive", type=Path, help="verified inputs (default: CROSSWARN_ARCHIVE_DIR)")
     p.add_argument("--out", type=Path, help="warning files (default: CROSSWARN_OUT_DIR)")
+    p.add_argument("--timings", type=Path, help=argparse.SUPPRESS)  # when stages ended (bench)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("runs", help="the newest complete run on the server, or the status of --run")

@@ -7,8 +7,10 @@ idempotent.
 
 migrate_ledger, model_run -> wait_for_run (sensor, reschedule mode) -> fetch[variable] (mapped)
 -> archive -> statistics[part] (mapped) -> merge_statistics -> assess -> publish (Asset)
--> deliver; beside them, model_run -> missed_runs -> catch_up (a DAG run per missed model run,
-see pipeline/orchestration/catchup.py). The variables are the source's own
+-> deliver (the CAP messages' webhooks) and publish -> bulletins -> deliver_bulletins (the
+cells' mail, which carries the bulletins: the warnings never wait for a map); beside them,
+model_run -> missed_runs -> catch_up (a DAG run per missed model run, see
+pipeline/orchestration/catchup.py). The variables are the source's own
 (``default_params``), read when the run starts, so they are declared once, in the source class.
 
 Operations: every task's final failure is an alarm to the operators
@@ -210,6 +212,13 @@ def model_dag(source_id: str, *, schedule: str, wait_hours: int = 4, doc: str = 
             stages.publish(source_id, run, settings())
             return run
 
+        @task
+        def bulletins(run: str) -> str:
+            from pipeline.orchestration import stages
+
+            stages.bulletins(source_id, run, settings())
+            return run
+
         @task(retries=5)
         def deliver(run: str) -> str:
             from pipeline.orchestration import stages
@@ -227,6 +236,8 @@ def model_dag(source_id: str, *, schedule: str, wait_hours: int = 4, doc: str = 
         fetched = fetch.partial(run=ready).expand(variable=fetch_variables())
         archived = archive(ready, fetched)
         parts = statistics.partial(run=archived).expand(variable=variables())
-        deliver(publish(assess(merge_statistics(archived, parts))))
+        published = publish(assess(merge_statistics(archived, parts)))
+        deliver(published)
+        deliver.override(task_id="deliver_bulletins")(bulletins(published))
 
     return pipeline()

@@ -1,6 +1,8 @@
-"""Stage ``publish``: render and validate every file of a run, then write them — the run's
-directory (swapped in atomically), the outbox (immutable files named by identifier), the Atom
-feed, and the pending deliveries."""
+"""Stage ``publish``: render and validate the run's warning files, then write them — the run's
+directory (swapped in atomically: CAP messages, GeoJSON, triggers, summary, statistics, feeds),
+the outbox (immutable files named by identifier), the Atom feeds, and the pending webhook
+deliveries. The bulletins (pages and maps, and the mail that carries them) follow in their own
+stage (:mod:`pipeline.orchestration.bulletins`), so the CAP files never wait for a map."""
 
 from __future__ import annotations
 
@@ -10,11 +12,9 @@ import logging
 from datetime import datetime, timedelta
 
 from pipeline.files import write_bytes_atomic, write_json_atomic
-from pipeline.geo.basemap import load_basemap
 from pipeline.geo.nuts import regions_nuts3
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import CONSULTATION, read_assessment, work_dir
-from pipeline.publishing.bulletin_overview import render_overviews
 from pipeline.publishing.bulletin_parts import ModelRun
 from pipeline.publishing.feed import render_feeds
 from pipeline.publishing.geojson import warnings_geojson
@@ -43,31 +43,20 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     status = cap_status(settings, assessment["production_status"])
     # Messages are dated by the ledger from the run (published time), never by the clock, so
     # that a rerun writes identical files.
-    publication = _publication(source_id, run, assessment, status, settings)
-    basemap = load_basemap(config.regions, settings.cache_dir)
+    publication = publication_of(source_id, run, assessment, status, settings)
     rendered = render_decisions(
         assessment["decisions"],
-        assessment["events"],
         publication,
         regions=config.regions,
         criteria=config.criteria,
         cells=config.cells,
         nuts3=regions_nuts3(settings.regions_dir),
-        basemap=basemap,
     )
-    overviews = render_overviews(
-        assessment, publication.provenance(_issued(source_id, run, assessment)),
-        regions=config.regions, criteria=config.criteria, cells=config.cells,
-        linked=config.linking.linked_countries, basemap=basemap,
-    )  # fmt: skip
     final = settings.out_dir / source_id / run
     outbox = Outbox(settings.out_dir / "outbox")
     with StagedOutput(final) as staged:
         for name, data in rendered.files.items():
-            folder = "cap" if name.endswith(".xml") else "bulletins"
-            staged.write(f"{folder}/{name}", data)
-        for name, data in overviews.items():  # the run's, not messages: no outbox
-            staged.write(f"bulletins/{name}", data)
+            staged.write(f"cap/{name}", data)
         staged.write(
             "warnings.geojson", warnings_geojson(config.regions, assessment, status).encode()
         )
@@ -86,7 +75,7 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
             source_id=source_id, sender=settings.cap_sender,
             # The run's issue time, with or without alerts: an empty feed of a live pipeline
             # says how fresh it is, so a dead one's stale feed never reads as an all-clear.
-            updated=_issued(source_id, run, assessment),
+            updated=issued(source_id, run, assessment),
             restricted=source_id == CONSULTATION,  # its triggers are for the cells alone
         )  # fmt: skip
         for name, data in feeds(run=run).items():  # linking the run's folders
@@ -102,9 +91,10 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     return str(final)
 
 
-def _publication(
+def publication_of(
     source_id: str, run: str, assessment: dict, status: str, settings: Settings
 ) -> Publication:
+    """Who publishes the run's messages, and the model runs they come from."""
     if source_id == CONSULTATION:
         inputs = {s: get_source(s) for s in assessment["inputs"]}
         model = ", ".join(f"{c.model_name} {assessment['inputs'][s]}" for s, c in inputs.items())
@@ -175,14 +165,14 @@ def write_status(path, source_id: str, run: str, assessment: dict) -> None:
             "model": source.model_name,
             "last_good_run": run,
             "data_time": reference.isoformat(),
-            "issued": _issued(source_id, run, assessment),
+            "issued": issued(source_id, run, assessment),
             "next_run_expected": next_due(source_id, run).isoformat(),
             "cycle_hours": source.cycle_hours,
         },
     )
 
 
-def _issued(source_id: str, run: str, assessment: dict) -> str:
+def issued(source_id: str, run: str, assessment: dict) -> str:
     """When the run's outputs are dated (assessments written before this field existed: the
     newest message, else the run time plus the model's publication delay)."""
     if "issued" in assessment:

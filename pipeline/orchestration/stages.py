@@ -1,7 +1,8 @@
 """The main job's stages, one call per Airflow task, each keyed by (source, run) and idempotent:
 
-fetch -> statistics (per variable, then merged) -> assess -> publish -> deliver; and, across
-models, consult. In one process (``crosswarn run``) fetch and statistics are one pass
+fetch -> statistics (per variable, then merged) -> assess -> publish -> bulletins -> deliver;
+and, across models, consult -> bulletins -> deliver. The CAP files never wait for the
+bulletins' maps. In one process (``crosswarn run``) fetch and statistics are one pass
 (:func:`fetch_and_statistics`). Intermediate products go to ``{work}/{source}/{run}/``
 (:mod:`pipeline.orchestration.workdir`); warning files to ``{out}/{source}/{run}/``. Functions
 take and return plain strings and paths so that XCom carries ids and paths only.
@@ -21,6 +22,7 @@ from pathlib import Path
 from pipeline.assessment.criteria import LEVELS
 from pipeline.metrics import Metrics
 from pipeline.orchestration import assess as _assess
+from pipeline.orchestration import bulletins as _bulletins
 from pipeline.orchestration import consult as _consult
 from pipeline.orchestration import deliver as _deliver
 from pipeline.orchestration import fetch as _fetch
@@ -48,6 +50,7 @@ statistics = _measured("statistics", _statistics.statistics)
 fetch_and_statistics = _measured("fetch_and_statistics", _statistics.fetch_and_statistics)
 merge_statistics = _measured("merge_statistics", _statistics.merge_statistics)
 assess = _measured("assess", _assess.assess)
+bulletins = _measured("bulletins", _bulletins.bulletins)
 deliver = _measured("deliver", _deliver.deliver)
 
 
@@ -95,6 +98,7 @@ def _report_publication(metrics: Metrics, source_id: str, run: str, settings: Se
 __all__ = [
     "CONSULTATION",
     "assess",
+    "bulletins",
     "consult",
     "deliver",
     "fetch",

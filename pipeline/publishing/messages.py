@@ -1,6 +1,8 @@
-"""The files of a run's decisions, rendered and validated: a CAP message per decision and, per
-consultation trigger, a bulletin page and its map per language; and the deliveries they need.
-Pure: nothing is written here (see :mod:`pipeline.orchestration.publish`)."""
+"""The files of a run's decisions, rendered and validated, and the deliveries they need: a CAP
+message per decision (:func:`render_decisions`, the publish stage's) and, per consultation
+trigger, a bulletin page and its map per language (:func:`render_bulletins`, the bulletins
+stage's, which follows once the CAP files are out). Pure: nothing is written here (see
+:mod:`pipeline.orchestration.publish` and :mod:`pipeline.orchestration.bulletins`)."""
 
 from __future__ import annotations
 
@@ -57,27 +59,45 @@ class Rendered:
 
 def render_decisions(
     decisions: list[dict],
-    events: list[dict],
     publication: Publication,
     *,
     regions: gpd.GeoDataFrame,
     criteria: dict[str, AuthorityCriteria],
     cells: dict[str, CrisisCell],
     nuts3: dict[str, list[str]],
-    basemap: Basemap | None = None,
 ) -> Rendered:
-    """Render and validate the messages of ``decisions`` (the ledger's, as dicts);
-    ``events``: the run's events as dicts (for the bulletins' tables); ``criteria``: every
-    authority's, by country (each message names the authority it is computed under, and links
-    its official warnings); ``basemap``: the land the maps draw (default: the regions' own)."""
+    """Render and validate the CAP messages of ``decisions`` (the ledger's, as dicts), with
+    their webhook deliveries. ``criteria``: every authority's, by country (each message names
+    the authority it is computed under, and links its official warnings)."""
     rendered = Rendered()
-    basemap = basemap or Basemap.from_regions(regions)
-    events_by_region = {(e["hazard"], e["region"]): e for e in events}
     for decision in decisions:
         if decision["kind"] == "warning":
             _render_warning(rendered, decision, publication, regions, criteria, nuts3)
         else:
-            _render_trigger(
+            _render_trigger(rendered, decision, publication, regions, criteria, cells)
+    return rendered
+
+
+def render_bulletins(
+    decisions: list[dict],
+    events: list[dict],
+    publication: Publication,
+    *,
+    regions: gpd.GeoDataFrame,
+    criteria: dict[str, AuthorityCriteria],
+    cells: dict[str, CrisisCell],
+    basemap: Basemap | None = None,
+) -> Rendered:
+    """Each trigger decision's bulletin page and map per language (its convened cells'
+    languages and English), and the mail to each cell with the CAP message, its pages and
+    maps attached. ``events``: the run's events as dicts (for the tables); ``basemap``: the
+    land the maps draw (default: the regions' own)."""
+    rendered = Rendered()
+    basemap = basemap or Basemap.from_regions(regions)
+    events_by_region = {(e["hazard"], e["region"]): e for e in events}
+    for decision in decisions:
+        if decision["kind"] == "trigger":
+            _render_bulletin(
                 rendered, decision, publication, regions, criteria, cells, events_by_region,
                 basemap,
             )  # fmt: skip
@@ -120,14 +140,10 @@ def _render_warning(rendered, decision, publication, regions, criteria, nuts3) -
         rendered.deliveries.append(_delivery(decision, "webhook", publication.webhook_url, [name]))
 
 
-def _render_trigger(
-    rendered, decision, publication, regions, criteria, cells, events_by_region, basemap
-) -> None:
+def _render_trigger(rendered, decision, publication, regions, criteria, cells) -> None:
     name = f"{decision['identifier']}.xml"
     trigger = _named_levels(decision["data"])
-    cancelled = decision["msg_type"] == "Cancel"
     convened = [cells[c] for c in _trigger_cells(trigger, regions, cells)]
-    languages = tuple(dict.fromkeys(lang for c in convened for lang in c.languages))
     xml = render_trigger_cap(
         trigger,
         _context(decision, publication),
@@ -142,6 +158,17 @@ def _render_trigger(
     )
     validate_cap(xml, name=name)
     rendered.files[name] = xml
+    if publication.webhook_url:
+        rendered.deliveries.append(_delivery(decision, "webhook", publication.webhook_url, [name]))
+
+
+def _render_bulletin(
+    rendered, decision, publication, regions, criteria, cells, events_by_region, basemap
+) -> None:
+    trigger = _named_levels(decision["data"])
+    cancelled = decision["msg_type"] == "Cancel"
+    convened = [cells[c] for c in _trigger_cells(trigger, regions, cells)]
+    languages = tuple(dict.fromkeys(lang for c in convened for lang in c.languages))
     cell_list = [{"name": c.name, "address": c.address} for c in convened]
     provenance = publication.provenance(decision["sent"])
     events = [
@@ -167,7 +194,11 @@ def _render_trigger(
         names = {r: str(regions.loc[r, "name"]) for r in trigger["regions"]}
         for cell in convened:
             spoken = [lang for lang in cell.languages if lang in pages]
-            attached = [name, *(pages[lang] for lang in spoken), *(maps[lang] for lang in spoken)]
+            attached = [
+                f"{decision['identifier']}.xml",
+                *(pages[lang] for lang in spoken),
+                *(maps[lang] for lang in spoken),
+            ]
             subject = trigger_subject(
                 cell.languages[0], trigger, names=names, status=publication.status,
                 msg_type=decision["msg_type"],
@@ -175,8 +206,6 @@ def _render_trigger(
             rendered.deliveries.append(
                 _delivery(decision, "email", cell.address, attached, subject=subject)
             )
-    if publication.webhook_url:
-        rendered.deliveries.append(_delivery(decision, "webhook", publication.webhook_url, [name]))
 
 
 def _named_levels(trigger: dict) -> dict:

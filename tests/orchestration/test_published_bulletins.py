@@ -1,6 +1,7 @@
-"""The bulletins as the publish and consult stages write them (real configuration, ledger,
-outbox, staging): a page and a map per language for each trigger, a country overview per
-country and language for every run, all in the manifest, dated by the run, identical on rerun."""
+"""The bulletins as the bulletins stage writes them after publish and consult (real
+configuration, ledger, outbox, staging): a page and a map per language for each trigger, a
+country overview per country and language for every run, all in the folder's manifest, dated by
+the run, identical on rerun; the CAP files never wait for them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import pytest
 from PIL import Image
 
 from pipeline.assessment.events import Event, event_to_dict
+from pipeline.errors import DataNotYetAvailable
 from pipeline.orchestration import stages
+from pipeline.orchestration.bulletins import bulletins
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.consult import consult
 from pipeline.orchestration.publish import publish
@@ -65,6 +68,8 @@ def published(tmp_path_factory):
     })  # fmt: skip
     publish(SOURCE, RUN, settings)
     consult(settings)
+    for source in (SOURCE, CONSULTATION):  # after the CAP files, as every flow runs them
+        bulletins(source, RUN, settings)
     return settings
 
 
@@ -77,7 +82,7 @@ def test_every_run_gets_the_country_overviews(published):
         folder = published.out_dir / source / RUN
         names = {p.name for p in (folder / "bulletins").glob("overview-*")}
         assert names == {f"overview-{o}.{ext}" for o in OVERVIEWS for ext in ("html", "png")}
-        assert {f"bulletins/{n}" for n in names} <= _manifest(folder)
+        assert names <= _manifest(folder / "bulletins")  # the folder has its own manifest
     page = (published.out_dir / SOURCE / RUN / "bulletins" / "overview-BE-fr.html").read_text()
     tree = lxml.html.fromstring(page)
     facts = {dt.text_content(): dt.getnext().text_content() for dt in tree.findall(".//dl/dt")}
@@ -105,11 +110,34 @@ def test_each_trigger_has_a_page_and_its_map_per_language(published):
         png = folder / "bulletins" / image.get("src")
         assert Image.open(png).size[0] == 1417
         assert (outbox / png.name).read_bytes() == png.read_bytes()
-        assert f"bulletins/{png.name}" in _manifest(folder)
+        assert png.name in _manifest(folder / "bulletins")
 
 
 def test_a_rerun_writes_identical_bulletins(published):
     folder = published.out_dir / CONSULTATION / RUN / "bulletins"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with published.ledger() as ledger:
+        queued = ledger.pending_deliveries()
     publish(CONSULTATION, RUN, published)
+    bulletins(CONSULTATION, RUN, published)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    with published.ledger() as ledger:
+        assert ledger.pending_deliveries() == queued  # nothing enqueued twice
+
+
+def test_the_cap_files_are_out_before_the_bulletins_and_the_mail_waits_for_them(
+    published, tmp_path
+):
+    """publish writes the run's CAP files and their webhooks alone; the bulletins stage adds
+    the pages, maps and the mail that carries them; before publish it refuses, naming the run."""
+    settings = published.model_copy(update={"out_dir": tmp_path / "out"})
+    with pytest.raises(DataNotYetAvailable, match=rf"{CONSULTATION} {RUN} is not publ"):
+        bulletins(CONSULTATION, RUN, settings)
+    assert not (tmp_path / "out").exists()
+    final = Path(publish(CONSULTATION, RUN, settings))
+    assert sorted(p.name for p in final.iterdir() if p.is_dir()) == ["cap"]
+    assert list(final.glob("cap/*.xml")) and not (final / "bulletins").exists()
+    bulletins(CONSULTATION, RUN, settings)
+    names = {p.name for p in (final / "bulletins").iterdir()}
+    assert {n.rsplit(".", 1)[1] for n in names} == {"html", "png", "json"}
+    assert "manifest.json" in names

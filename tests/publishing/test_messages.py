@@ -14,7 +14,7 @@ from pipeline.assessment.events import Event, event_to_dict
 from pipeline.geo.regions import CrisisCell
 from pipeline.ledger.records import Decision
 from pipeline.publishing.cap_check import read_cap
-from pipeline.publishing.messages import Publication, render_decisions
+from pipeline.publishing.messages import Publication, Rendered, render_bulletins, render_decisions
 from tests.publishing.authorities import CRITERIA, WEB
 
 T0 = datetime(2026, 1, 15, 9, tzinfo=UTC)
@@ -67,10 +67,18 @@ def _decision(kind, msg_type, number, level, data) -> dict:
     return asdict(Decision(kind, "s", msg_type, identifier, SENT, references, level, data))
 
 
-def _render(decisions: list[dict]):
-    return render_decisions(
-        decisions, [], PUBLICATION, regions=REGIONS, criteria=CRITERIA, cells=CELLS, nuts3={}
+def _render(decisions: list[dict]) -> Rendered:
+    """What the publish stage renders (the CAP messages), then the bulletins stage (pages,
+    maps and mail)."""
+    messages = render_decisions(
+        decisions, PUBLICATION, regions=REGIONS, criteria=CRITERIA, cells=CELLS, nuts3={}
     )
+    bulletins = render_bulletins(
+        decisions, [], PUBLICATION, regions=REGIONS, criteria=CRITERIA, cells=CELLS
+    )
+    assert not set(messages.files) & set(bulletins.files)
+    assert all(d.channel == "email" for d in bulletins.deliveries)  # the mail carries them
+    return Rendered(messages.files | bulletins.files, messages.deliveries + bulletins.deliveries)
 
 
 def test_warnings_speak_the_regions_variants_and_link_their_authority():

@@ -85,7 +85,7 @@ def test_crosswarn_run_shows_its_stages_and_files_when_asked(mirror, tmp_path, m
     assert main(_run(mirror, tmp_path)) == 0
     captured = capsys.readouterr()
     stages = _postfixes(captured.err, "dwd-icon-d2 2026011500")
-    assert stages == ["fetch_and_statistics", "assess", "publish", "consult"]
+    assert stages == ["fetch_and_statistics", "assess", "publish", "consult", "bulletins"]
     renders = captured.err.split("\r")
     assert any(re.match(r"fetch: +\d+%\|.*\| \d+/293 \[", r) for r in renders)  # per file
     assert "\r" not in captured.out and "warning events" in captured.out

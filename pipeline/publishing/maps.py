@@ -19,7 +19,6 @@ Output is byte-identical for identical input (Agg, no software or date metadata)
 from __future__ import annotations
 
 import functools
-import io
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,7 +29,8 @@ import shapely
 from pipeline.geo.basemap import Basemap
 from pipeline.geo.emma import marine
 from pipeline.publishing.bulletin_words import WORDS
-from pipeline.publishing.map_labels import DrawnLabel, label_order, place_labels
+from pipeline.publishing.map_labels import DrawnLabel, crossing, label_order, place_labels
+from pipeline.publishing.map_png import palette_png
 from pipeline.publishing.texts import LEVEL_NAMES
 
 COLOURS = {"none": "#dcdcdc", "yellow": "#ffde00", "orange": "#ff9900", "red": "#e3001b"}
@@ -40,6 +40,11 @@ OUTSIDE = "#f4f2ed"  # land outside crosswarn's regions
 COAST = "#7f9fb8"
 REGION_EDGE, REGION_WIDTH = "#808080", 0.35  # points
 COUNTRY_EDGE, COUNTRY_WIDTH = "#1f1f1f", 1.3
+LEVELLED_NAME, NAME = "#111111", "#4d4d4d"  # names of regions with and without a level
+NOTE = "#333333"
+#: The colours drawn flat, kept exact in the PNG's palette.
+FLAT = (*COLOURS.values(), SEA, WATER, OUTSIDE, COAST, REGION_EDGE, COUNTRY_EDGE, LEVELLED_NAME,
+        NAME, NOTE, "#ffffff", "#000000")  # fmt: skip
 
 WIDTH_IN = 180 / 25.4
 DPI = 200
@@ -97,7 +102,8 @@ def render_map(
     from matplotlib.figure import Figure
 
     probabilities = probabilities or {}
-    shapes = _shapes(tuple(regions.index), tuple(regions.geometry.to_wkb()))
+    key = (tuple(regions.index), tuple(regions.geometry.to_wkb()))
+    shapes = _shapes(*key)
     levelled = [r for r, level in levels.items() if level != "none" and r in shapes]
     framed = [r for r in (focus if focus is not None else levelled) if r in shapes] or list(shapes)
     extent, map_height = _frame(shapes, framed)
@@ -119,11 +125,11 @@ def render_map(
                         va="center")]  # fmt: skip
     if subtitle:
         heading.append(fig.text(0.02, 1 - 0.42 / height, subtitle, fontsize=9, va="center"))
-    legend = _draw_legend(fig, language, _in_view(shapes, basemap, extent), height)
+    legend = _draw_legend(fig, language, _in_view(_surfaces(*key, basemap), extent), height)
     notes = [WORDS[language]["probability_note"]] if probabilities else []
     notes += [WORDS[language]["map_credit"], *([credit] if credit else [])]
     notes = [
-        fig.text(0.02, (0.36 - 0.12 * k) / height, note, fontsize=6, color="#333333")
+        fig.text(0.02, (0.36 - 0.12 * k) / height, note, fontsize=6, color=NOTE)
         for k, note in enumerate(notes)
     ]
     order = label_order(shapes, levels, extent)
@@ -211,18 +217,17 @@ def _draw_borders(ax, basemap: Basemap) -> None:
                                      joinstyle="round", zorder=4))  # fmt: skip
 
 
-def _in_view(shapes: dict, basemap: Basemap, extent) -> set[str]:
+def _in_view(surfaces: tuple, extent) -> set[str]:
     """Which of coastal waters, land outside the regions and open sea the frame shows (more
     than a sliver of each)."""
-    view = shapely.box(*extent)
-    least = 1e-3 * view.area
-    scope = shapely.union_all([s.shape for s in shapes.values()])
-    water = shapely.union_all([s.shape for r, s in shapes.items() if marine(r)])
+    west, south, east, north = extent
+    least = 1e-3 * (east - west) * (north - south)
+    water, outside, covered = surfaces
     seen = {
-        "coastal": shapely.intersection(view, water).area > least,
-        "outside": shapely.difference(shapely.intersection(view, _land(basemap)), scope).area
+        "coastal": shapely.clip_by_rect(water, *extent).area > least,
+        "outside": shapely.clip_by_rect(outside, *extent).area > least,
+        "sea": (east - west) * (north - south) - shapely.clip_by_rect(covered, *extent).area
         > least,
-        "sea": shapely.difference(view, shapely.union(_land(basemap), scope)).area > least,
     }
     return {name for name, shown in seen.items() if shown}
 
@@ -250,11 +255,13 @@ def _draw_legend(fig, language: str, shown: set[str], height: float):
 
 @dataclass(frozen=True)
 class RegionShape:
-    """A region as maps draw it: its outline, its path, where its name goes, its area."""
+    """A region as maps draw it: its outline (prepared), its path, where its name goes, its
+    width there and its area."""
 
     shape: shapely.Geometry
     path: object  # matplotlib Path, holes included
     anchor: tuple[float, float]
+    span: tuple[float, float]  # west and east (degrees) of the region across its anchor
     area: float
 
 
@@ -270,7 +277,11 @@ def _shapes(ids: tuple[str, ...], wkbs: tuple[bytes, ...]) -> dict[str, RegionSh
         polygons = [p for p in shapely.get_parts(shape) if p.geom_type == "Polygon"]
         largest = max(polygons, key=lambda p: p.area)
         point = polylabel(largest, tolerance=0.005)
-        shapes[region] = RegionShape(shape, _path(polygons), (point.x, point.y), float(shape.area))
+        anchor = (point.x, point.y)
+        shapely.prepare(shape)
+        shapes[region] = RegionShape(
+            shape, _path(polygons), anchor, crossing(shape, anchor), float(shape.area)
+        )
     return shapes
 
 
@@ -280,6 +291,17 @@ def _land(basemap: Basemap) -> shapely.Geometry:
     than twice :data:`GAP_DEG`): they are no sea."""
     land = shapely.union_all(list(basemap.land.values()))
     return shapely.buffer(shapely.buffer(land, GAP_DEG), -GAP_DEG)
+
+
+@functools.lru_cache(maxsize=4)
+def _surfaces(ids: tuple[str, ...], wkbs: tuple[bytes, ...], basemap: Basemap) -> tuple:
+    """The coastal waters in scope, the land outside the regions, and land and regions
+    together (whatever is not open sea): built once per process for the regions and land."""
+    shapes = _shapes(ids, wkbs)
+    scope = shapely.union_all([s.shape for s in shapes.values()])
+    water = shapely.union_all([s.shape for r, s in shapes.items() if marine(r)])
+    land = _land(basemap)
+    return water, shapely.difference(land, scope), shapely.union(land, scope)
 
 
 @functools.lru_cache(maxsize=4)
@@ -313,19 +335,9 @@ def _path(polygons: list):
 
 
 def _png(fig) -> bytes:
-    """The figure as a palette PNG: a third of the size of Agg's RGBA for the same look (the
-    flat colours of levels, land and sea keep their exact values), no metadata but its print
-    resolution, so identical input gives identical bytes."""
-    from PIL import Image
-
+    """The figure as a palette PNG in which the map's flat colours keep their exact values."""
     fig.canvas.draw()
-    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-    image = Image.fromarray(pixels).quantize(
-        colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-    )
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", dpi=(DPI, DPI))
-    return buffer.getvalue()
+    return palette_png(np.asarray(fig.canvas.buffer_rgba()), FLAT, DPI)
 
 
 def _hex(colour) -> str:

@@ -57,6 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         finished[stage] = time.time()
 
     stages.migrate(settings)
+    done("migrate")
     steps = [*STAGES, "consult", "bulletins"]
     with Stage(f"{args.source} {args.run}", steps) as progress:
         for stage in STAGES:

@@ -19,6 +19,8 @@ import shapely
 if TYPE_CHECKING:
     from pipeline.publishing.maps import RegionShape
 
+LEVELLED_NAME, NAME = "#111111", "#4d4d4d"  # colours of names with and without a level
+
 
 @dataclass(frozen=True)
 class DrawnLabel:
@@ -43,65 +45,99 @@ def place_labels(
     levels: Mapping[str, str], probabilities: Mapping[str, float], language: str,
 ) -> tuple[list[DrawnLabel], list[str]]:  # fmt: skip
     """Place the names of ``order``'s regions, each at the first free candidate position; the
-    drawn names with their pixel boxes, and the regions left without one."""
+    drawn names with their pixel boxes, and the regions left without one.
+
+    Candidates are boxes computed from each text's measured size (:func:`_size`, kept per
+    process); only the names placed become artists."""
+    from matplotlib.font_manager import FontProperties
+
     renderer = fig.canvas.get_renderer()
-    frame = ax.get_window_extent(renderer).padded(-3)
-    to_data = ax.transData.inverted()
+    frame = tuple(ax.get_window_extent(renderer).padded(-3).extents)
+    (a, b, c), (d, e, f), _ = ax.transData.inverted().get_matrix()  # pixels -> degrees
+    across = ax.transData.get_matrix()[0, 0]  # pixels per degree of longitude
     points = fig.dpi / 72  # pixels per point
+    fonts = {True: FontProperties(size=7, weight="bold"), False: FontProperties(size=6)}
     placed, labels, unlabelled = [], [], []
     for region in order:
         shape = shapes[region]
         levelled = levels.get(region, "none") != "none"
-        style = {"fontsize": 7, "fontweight": "bold", "color": "#111111"} if levelled else {
-            "fontsize": 6, "color": "#4d4d4d"}  # fmt: skip
-        room = _room(ax, shape)
-        variants = _variants(regions.loc[region], language, probabilities.get(region))
-        artists = {
-            text: ax.annotate(
-                text, shape.anchor, xytext=(0, 0), textcoords="offset points", ha="center",
-                va="center", linespacing=1.0, zorder=6, **style,
-            )
-            for text in variants
-        }  # fmt: skip
-        sizes = {text: artist.get_window_extent(renderer) for text, artist in artists.items()}
+        font = fonts[levelled]
+        room = (shape.span[1] - shape.span[0]) * across
+        x, y = ax.transData.transform(shape.anchor)
         found = None
-        for text, (dx, dy), fit in _candidates(variants):
-            box = sizes[text].translated(dx * points, dy * points)
-            centre = to_data.transform(((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))
+        for text, (dx, dy), fit in _candidates(
+            _variants(regions.loc[region], language, probabilities.get(region))
+        ):
+            x0, y0, x1, y1 = _size(text, font, fig, renderer)
+            x0, x1 = x0 + x + dx * points, x1 + x + dx * points
+            y0, y1 = y0 + y + dy * points, y1 + y + dy * points
             if (
-                (not fit or box.width <= room)
-                and frame.contains(box.x0, box.y0)
-                and frame.contains(box.x1, box.y1)
-                and shapely.contains_xy(shape.shape, *centre)
-                and not any(box.padded(2).overlaps(other) for other in placed)
-            ):
-                found = artists.pop(text)
-                found.xyann = (dx, dy)
+                (not fit or x1 - x0 <= room)
+                and frame[0] <= x0 and x1 <= frame[2] and frame[1] <= y0 and y1 <= frame[3]
+                and not any(_overlap((x0, y0, x1, y1), other, 2) for other in placed)
+                and shapely.contains_xy(
+                    shape.shape, a * (x0 + x1) / 2 + b * (y0 + y1) / 2 + c,
+                    d * (x0 + x1) / 2 + e * (y0 + y1) / 2 + f,
+                )
+            ):  # fmt: skip
+                found = text, (dx, dy)
                 break
-        for unused in artists.values():
-            unused.remove()
         if found is None:
             unlabelled.append(region)
             continue
-        _halo(found)
-        box = found.get_window_extent(renderer)
-        placed.append(box)
-        labels.append(DrawnLabel(region, found.get_text(), (box.x0, box.y0, box.x1, box.y1)))
+        artist = ax.annotate(
+            found[0], shape.anchor, xytext=found[1], textcoords="offset points", ha="center",
+            va="center", linespacing=1.0, zorder=6, fontproperties=font,
+            color=LEVELLED_NAME if levelled else NAME,
+        )  # fmt: skip
+        _halo(artist)
+        box = artist.get_window_extent(renderer)
+        placed.append(tuple(box.extents))
+        labels.append(DrawnLabel(region, artist.get_text(), (box.x0, box.y0, box.x1, box.y1)))
     return labels, unlabelled
 
 
-def _room(ax, shape: RegionShape) -> float:
-    """The region's width (pixels) through its anchor: a name on one line wider than this
-    would run over its neighbours."""
-    x, y = shape.anchor
-    west, _, east, _ = shape.shape.bounds
-    across = shapely.intersection(shape.shape, shapely.LineString([(west, y), (east, y)]))
+#: Text boxes (pixels, around the text's centre) by text, font and resolution.
+_SIZES: dict = {}
+
+
+def _size(text: str, font, fig, renderer) -> tuple[float, float, float, float]:
+    """The box of ``text`` centred on (0, 0) in pixels, as a map's name draws it: measured
+    once per process (text layout is most of what placing names costs)."""
+    key = (text, font, fig.dpi)
+    if key not in _SIZES:
+        from matplotlib.text import Text
+        from matplotlib.transforms import IdentityTransform
+
+        probe = Text(0, 0, text, ha="center", va="center", linespacing=1.0,
+                     fontproperties=font, transform=IdentityTransform())  # fmt: skip
+        probe.set_figure(fig)
+        if len(_SIZES) >= 20_000:  # a bound, never reached by the regions' names
+            _SIZES.clear()
+        _SIZES[key] = tuple(probe.get_window_extent(renderer).extents)
+    return _SIZES[key]
+
+
+def _overlap(box, other, margin: float) -> bool:
+    """Whether ``box`` widened by ``margin`` on each side overlaps ``other`` (x0, y0, x1, y1)."""
+    return (
+        box[0] - margin <= other[2] and other[0] <= box[2] + margin
+        and box[1] - margin <= other[3] and other[1] <= box[3] + margin
+    )  # fmt: skip
+
+
+def crossing(shape, anchor: tuple[float, float]) -> tuple[float, float]:
+    """West and east (degrees) of the part of ``shape`` crossed by the parallel through
+    ``anchor`` nearest to it: a name on one line wider than this would run over the region's
+    neighbours."""
+    x, y = anchor
+    west, _, east, _ = shape.bounds
+    across = shapely.intersection(shape, shapely.LineString([(west, y), (east, y)]))
     parts = [p for p in shapely.get_parts(across) if p.geom_type == "LineString"]
     if not parts:
-        return 0.0
+        return (x, x)
     part = min(parts, key=lambda p: p.distance(shapely.Point(x, y)))
-    (x0, _), (x1, _) = ax.transData.transform([(part.bounds[0], y), (part.bounds[2], y)])
-    return float(x1 - x0)
+    return (part.bounds[0], part.bounds[2])
 
 
 #: Where a name may go (points from its anchor), nearest first.

@@ -29,7 +29,14 @@ import shapely
 from pipeline.geo.basemap import Basemap
 from pipeline.geo.emma import marine
 from pipeline.publishing.bulletin_words import WORDS
-from pipeline.publishing.map_labels import DrawnLabel, crossing, label_order, place_labels
+from pipeline.publishing.map_labels import (
+    LEVELLED_NAME,
+    NAME,
+    DrawnLabel,
+    crossing,
+    label_order,
+    place_labels,
+)
 from pipeline.publishing.map_png import palette_png
 from pipeline.publishing.texts import LEVEL_NAMES
 
@@ -40,7 +47,6 @@ OUTSIDE = "#f4f2ed"  # land outside crosswarn's regions
 COAST = "#7f9fb8"
 REGION_EDGE, REGION_WIDTH = "#808080", 0.35  # points
 COUNTRY_EDGE, COUNTRY_WIDTH = "#1f1f1f", 1.3
-LEVELLED_NAME, NAME = "#111111", "#4d4d4d"  # names of regions with and without a level
 NOTE = "#333333"
 #: The colours drawn flat, kept exact in the PNG's palette.
 FLAT = (*COLOURS.values(), SEA, WATER, OUTSIDE, COAST, REGION_EDGE, COUNTRY_EDGE, LEVELLED_NAME,

@@ -45,15 +45,24 @@ def _mirror(source_id: str, root: Path) -> tuple[Path, list[Path]]:
 
 
 #: ``python -m pipeline.cli`` that, on exit, writes its own peak resident memory (VmHWM, in kB)
-#: to the file named by its first argument. Not ``ru_maxrss`` from ``wait4``: Linux carries the
-#: parent's high-water mark over the fork and exec into it, so a child reported at least the
-#: benchmark's own peak (the scenario generator's, say); VmHWM is the child's memory map alone.
+#: to the file named by its first argument, and its resident memory every 0.1 s (seconds since
+#: the epoch, kB) to the second. Not ``ru_maxrss`` from ``wait4``: Linux carries the parent's
+#: high-water mark over the fork and exec into it, so a child reported at least the benchmark's
+#: own peak (the scenario generator's, say); VmHWM is the child's memory map alone.
 _CHILD = """
-import atexit, runpy, sys
-out = sys.argv.pop(1)
+import atexit, runpy, sys, threading, time
+out, trace = sys.argv.pop(1), open(sys.argv.pop(1), "w")
+def status(key):
+    with open("/proc/self/status") as lines:
+        return next(l for l in lines if l.startswith(key)).split()[1]
+def sample():
+    while True:
+        trace.write(f"{time.time()} {status('VmRSS:')}\\n")
+        time.sleep(0.1)
 def peak():
-    line = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-    open(out, "w").write(line.split()[1])
+    open(out, "w").write(status("VmHWM:"))
+    trace.flush()
+threading.Thread(target=sample, daemon=True).start()
 atexit.register(peak)
 runpy.run_module("pipeline.cli", run_name="__main__", alter_sys=True)
 """
@@ -83,9 +92,9 @@ def _run_child(source_id: str, run: str, mirror: Path, tmp: Path, cache: Path, w
         "CROSSWARN_DOWNLOAD_WORKERS": str(workers),
         "CROSSWARN_DECODE_WORKERS": str(workers),
     }
-    peak = tmp / "peak-rss-kb"
+    peak, trace = tmp / "peak-rss-kb", tmp / "rss-trace"
     timings = tmp / "timings.json"
-    command = [sys.executable, "-c", _CHILD, str(peak), "run", source_id, "--run", run,
+    command = [sys.executable, "-c", _CHILD, str(peak), str(trace), "run", source_id, "--run", run,
                "--timings", str(timings)]  # fmt: skip
     started, start = time.time(), time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -97,7 +106,19 @@ def _run_child(source_id: str, run: str, mirror: Path, tmp: Path, cache: Path, w
     if child.returncode:
         raise RuntimeError(f"crosswarn run {source_id} {run} failed:\n{errors[-3000:]}")
     ended = {stage: at - started for stage, at in json.loads(timings.read_text()).items()}
-    return wall, usage.ru_utime + usage.ru_stime, int(peak.read_text()) * 1024, ended
+    samples = [(float(t) - started, int(kb) * 1024) for t, kb in map(str.split, trace.open())]
+    return wall, usage.ru_utime + usage.ru_stime, int(peak.read_text()) * 1024, ended, samples
+
+
+def _quarters(samples: list[tuple[float, int]], start: float, end: float) -> list[int]:
+    """The highest resident memory (bytes) in each quarter of ``start``..``end`` (seconds):
+    flat when memory holds the files being decoded and never the run."""
+    span = (end - start) / 4
+    return [
+        max((rss for t, rss in samples if start + k * span <= t <= start + (k + 1) * span),
+            default=0)
+        for k in range(4)
+    ]  # fmt: skip
 
 
 def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
@@ -128,9 +149,10 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
             _run_child(source_id, run, mirror, Path(tmp), cache, workers)  # fills the cache
         stage.step("measured run")
         with tempfile.TemporaryDirectory(prefix="crosswarn-bench-run-", dir=root) as tmp:
-            whole, ours_cpu, peak, ended = _run_child(
+            whole, ours_cpu, peak, ended, samples = _run_child(
                 source_id, run, mirror, Path(tmp), cache, workers
             )
+            quarters = _quarters(samples, ended["migrate"], ended["fetch_and_statistics"])
             ours = ended["consult"]  # every CAP file written, the consultation's included
             caps = len(list((Path(tmp) / "out" / source_id / run / "cap").glob("*.xml")))
 
@@ -153,6 +175,9 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
         "crosswarn_cpu_s": round(ours_cpu, 2),
         "cpu_ratio_to_floor": round(ours_cpu / floor_cpu, 2),
         "crosswarn_peak_rss_mb": round(peak / 1e6),
+        # flat while fetch and statistics work through the run's files: memory holds the
+        # files being decoded and the statistics so far, never the run's fields
+        "fetch_statistics_peak_rss_mb_by_quarter": [round(q / 1e6) for q in quarters],
         "floor_peak_rss_mb": round(floor_rss / 1e6),
         "cap_files": caps,
     }
@@ -170,5 +195,10 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
         f"({ours_cpu / floor_cpu:.2f}x; the whole process, bulletins included)"
     )
     print(f"  crosswarn peak RSS {peak / 1e6:.0f} MB; {caps} CAP files written")
+    print(
+        "  peak RSS in each quarter of fetch + statistics: "
+        + ", ".join(f"{q / 1e6:.0f}" for q in quarters)
+        + " MB"
+    )
     print("\n" + json.dumps(figures))
     return figures

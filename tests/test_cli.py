@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import json
 
 import pytest
 
@@ -33,11 +34,18 @@ def _run(mirror, tmp_path) -> list[str]:
 
 
 def test_run_end_to_end_then_a_broken_run_exits_non_zero(mirror, tmp_path, capsys):
-    assert main(_run(mirror, tmp_path)) == 0
+    timings = tmp_path / "timings.json"
+    assert main([*_run(mirror, tmp_path), "--timings", str(timings)]) == 0
     out = tmp_path / "out" / "dwd-icon-d2" / RUN
     # 10 + s m/s gusts everywhere: 11 m/s (40 km/h) at +1 h up to 58 m/s at +48 h.
     assert "warning events" in capsys.readouterr().out
     assert (out / "statistics.nc").exists() and (out / "manifest.json").exists()
+    # the bulletins come last, after every CAP file (the consultation's too)
+    assert list(json.loads(timings.read_text())) == [
+        "migrate", "fetch_and_statistics", "assess", "publish", "consult", "bulletins"
+    ]  # fmt: skip
+    for folder in (out, tmp_path / "out" / "consultation" / RUN):
+        assert (folder / "bulletins" / "manifest.json").exists()
     before = (out / "manifest.json").read_bytes()
 
     # The same run, with one file on the server corrupt and not yet archived.

@@ -51,12 +51,17 @@ def place_labels(
     process); only the names placed become artists."""
     from matplotlib.font_manager import FontProperties
 
+    from pipeline.publishing.map_canvas import font_settings
+
+    settings = font_settings()
     renderer = fig.canvas.get_renderer()
     frame = tuple(ax.get_window_extent(renderer).padded(-3).extents)
     (a, b, c), (d, e, f), _ = ax.transData.inverted().get_matrix()  # pixels -> degrees
     across = ax.transData.get_matrix()[0, 0]  # pixels per degree of longitude
     points = fig.dpi / 72  # pixels per point
     fonts = {True: FontProperties(size=7, weight="bold"), False: FontProperties(size=6)}
+    names = regions["name"].to_dict()
+    spoken = regions["languages"].to_dict() if "languages" in regions else {}
     placed, labels, unlabelled = [], [], []
     for region in order:
         shape = shapes[region]
@@ -66,9 +71,9 @@ def place_labels(
         x, y = ax.transData.transform(shape.anchor)
         found = None
         for text, (dx, dy), fit in _candidates(
-            _variants(regions.loc[region], language, probabilities.get(region))
+            _variants(names[region], spoken.get(region, ()), language, probabilities.get(region))
         ):
-            x0, y0, x1, y1 = _size(text, font, fig, renderer)
+            x0, y0, x1, y1 = _size(text, font, settings, fig, renderer)
             x0, x1 = x0 + x + dx * points, x1 + x + dx * points
             y0, y1 = y0 + y + dy * points, y1 + y + dy * points
             if (
@@ -87,7 +92,7 @@ def place_labels(
             continue
         artist = ax.annotate(
             found[0], shape.anchor, xytext=found[1], textcoords="offset points", ha="center",
-            va="center", linespacing=1.0, zorder=6, fontproperties=font,
+            va="center", linespacing=1.0, zorder=6, fontproperties=font, annotation_clip=False,
             color=LEVELLED_NAME if levelled else NAME,
         )  # fmt: skip
         _halo(artist)
@@ -101,10 +106,10 @@ def place_labels(
 _SIZES: dict = {}
 
 
-def _size(text: str, font, fig, renderer) -> tuple[float, float, float, float]:
+def _size(text: str, font, settings: tuple, fig, renderer) -> tuple[float, ...]:
     """The box of ``text`` centred on (0, 0) in pixels, as a map's name draws it: measured
     once per process (text layout is most of what placing names costs)."""
-    key = (text, font, fig.dpi)
+    key = (text, font, fig.dpi, settings)
     if key not in _SIZES:
         from matplotlib.text import Text
         from matplotlib.transforms import IdentityTransform
@@ -157,12 +162,12 @@ def _candidates(variants: list[str]) -> list[tuple[str, tuple[int, int], bool]]:
     ]
 
 
-def _variants(region, language: str, probability: float | None) -> list[str]:
+def _variants(name, languages, language: str, probability: float | None) -> list[str]:
     """A region's name as a label: the bulletin's language's part of a bilingual name
     ("Brabant en Brussel / Brabant et Bruxelles"), else the whole; on one line, then on two;
     with the ensemble probability of its level below."""
-    parts = str(region["name"]).split(" / ")
-    languages = list(region.get("languages", ()))
+    parts = str(name).split(" / ")
+    languages = list(languages)
     if len(parts) > 1 and len(parts) == len(languages) and language in languages:
         name = parts[languages.index(language)]
     else:

@@ -13,7 +13,11 @@ drawn is returned as a :class:`MapDrawing`, read back from the drawn artists (te
 pixel boxes, legend entries, line widths), so that tests check the map itself and not what the
 code meant to draw.
 
-Output is byte-identical for identical input (Agg, no software or date metadata).
+A run draws some forty maps of the same regions: their geometry (paths, label anchors, land,
+borders, unions) is built once per process, texts are measured and outlined once per process
+(:mod:`pipeline.publishing.map_canvas`) and the PNG's palette is built from a sample of the
+pixels (:mod:`pipeline.publishing.map_png`). Output is byte-identical for identical input (Agg,
+no software or date metadata).
 """
 
 from __future__ import annotations
@@ -104,8 +108,9 @@ def render_map(
     regions to frame (default: those with a level); ``probabilities``: region -> ensemble
     probability of its level; ``credit``: the data credits (model runs) for the last line.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from pipeline.publishing.map_canvas import MapCanvas
 
     probabilities = probabilities or {}
     key = (tuple(regions.index), tuple(regions.geometry.to_wkb()))
@@ -114,7 +119,7 @@ def render_map(
     framed = [r for r in (focus if focus is not None else levelled) if r in shapes] or list(shapes)
     extent, map_height = _frame(shapes, framed)
     fig = Figure(figsize=(WIDTH_IN, TITLE_IN + map_height + FOOT_IN), dpi=DPI)
-    FigureCanvasAgg(fig)
+    MapCanvas(fig)
     height = fig.get_figheight()
     ax = fig.add_axes((0.0, FOOT_IN / height, 1.0, map_height / height))
     ax.set_xlim(extent[0], extent[2])
@@ -225,17 +230,12 @@ def _draw_borders(ax, basemap: Basemap) -> None:
 
 def _in_view(surfaces: tuple, extent) -> set[str]:
     """Which of coastal waters, land outside the regions and open sea the frame shows (more
-    than a sliver of each)."""
+    than a sliver of each); ``surfaces``: see :func:`_surfaces`."""
     west, south, east, north = extent
-    least = 1e-3 * (east - west) * (north - south)
-    water, outside, covered = surfaces
-    seen = {
-        "coastal": shapely.clip_by_rect(water, *extent).area > least,
-        "outside": shapely.clip_by_rect(outside, *extent).area > least,
-        "sea": (east - west) * (north - south) - shapely.clip_by_rect(covered, *extent).area
-        > least,
-    }
-    return {name for name, shown in seen.items() if shown}
+    area = (east - west) * (north - south)
+    water, outside, covered = (shapely.clip_by_rect(s, *extent).area for s in surfaces)
+    seen = {"coastal": water, "outside": outside, "sea": area - covered}
+    return {name for name, shown in seen.items() if shown > 1e-3 * area}
 
 
 def _draw_legend(fig, language: str, shown: set[str], height: float):

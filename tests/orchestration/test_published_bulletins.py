@@ -22,6 +22,7 @@ from pipeline.orchestration.config import load_config
 from pipeline.orchestration.consult import consult
 from pipeline.orchestration.publish import publish
 from pipeline.orchestration.workdir import CONSULTATION, write_assessment
+from pipeline.publishing.cap_check import read_cap
 from pipeline.settings import Settings
 
 SOURCE, RUN = "dwd-icon-d2", "2026011500"
@@ -141,3 +142,49 @@ def test_the_cap_files_are_out_before_the_bulletins_and_the_mail_waits_for_them(
     names = {p.name for p in (final / "bulletins").iterdir()}
     assert {n.rsplit(".", 1)[1] for n in names} == {"html", "png", "json"}
     assert "manifest.json" in names
+
+
+def test_a_failing_bulletin_leaves_the_warnings_out_and_half_of_nothing(
+    published, tmp_path, monkeypatch
+):
+    """A map failing halfway: the CAP files and their outbox copies stay as published, no
+    bulletin file is written anywhere and no mail is queued (it would attach missing files);
+    the stage's rerun writes them all and queues the mail once per convened cell."""
+    from pipeline.publishing import bulletin
+
+    settings = published.model_copy(update={"out_dir": tmp_path / "out", "smtp_host": "mail"})
+    final = Path(publish(CONSULTATION, RUN, settings))
+    outbox = settings.out_dir / "outbox"
+    published_files = sorted(p.name for p in outbox.iterdir())
+    assert published_files and all(
+        n.endswith(".xml") or n.endswith(".atom") for n in published_files
+    )
+    with settings.ledger() as ledger:
+        queued = {(d.identifier, d.channel, d.target) for d in ledger.pending_deliveries()}
+
+    real, calls = bulletin.render_map, []
+
+    def third_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the map renderer crashed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulletin, "render_map", third_fails)
+    with pytest.raises(RuntimeError, match="crashed"):
+        bulletins(CONSULTATION, RUN, settings)
+    assert not (final / "bulletins").exists()
+    assert [p.name for p in final.iterdir() if p.name.startswith(".")] == []  # no staging left
+    assert sorted(p.name for p in outbox.iterdir()) == published_files
+    with settings.ledger() as ledger:
+        assert {(d.identifier, d.channel, d.target) for d in ledger.pending_deliveries()} == queued
+
+    monkeypatch.setattr(bulletin, "render_map", real)
+    bulletins(CONSULTATION, RUN, settings)
+    with settings.ledger() as ledger:
+        mails = [d for d in ledger.pending_deliveries() if d.channel == "email"]
+    (message,) = final.glob("cap/*.xml")  # the trigger's: addressed to the cells it convenes
+    assert sorted(d.target for d in mails) == sorted(read_cap(message.read_bytes())["addresses"])
+    for mail in mails:
+        assert all((outbox / name).is_file() for name in mail.files)
+        assert {n.rsplit(".", 1)[1] for n in mail.files} == {"xml", "html", "png"}

@@ -18,10 +18,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
 
-import dask
 import dask.array as da
 import numpy as np
 import xarray as xr
+from dask.highlevelgraph import HighLevelGraph
 
 from pipeline.errors import ConfigError, InvalidDataError, InvalidGridError
 from pipeline.geo.grids import RegularGrid, UnstructuredRef
@@ -173,38 +173,50 @@ class GribSource(Source):
                 cut = (Ellipsis, cells)
             spatial, coords = cell_coords(grid)
         members = self.member_numbers()
-        shape = (len(members), *(len(c[1]) for c in spatial.values()))
+        shape = (len(members), 1, *(len(c[1]) for c in spatial.values()))  # one valid time
         valid = steps[1:]
-        decoded: dict[tuple[str, int], da.Array] = {}
+        position = {s: k for k, s in enumerate(valid)}
+        zeros = (0,) * len(spatial)
+        decode = functools.partial(
+            self._checked_values,
+            run=run,
+            expected=expected,
+            cut=cut,
+            archive=archive,
+            first=first_path,
+            witnesses=[p for p in paths.values() if p != first_path][-2:],
+            read=read_once,
+        )
+        # The graph as dicts, one layer per variable (decodes) and window: no wrapper tasks.
+        layers: dict[str, dict] = {}
 
-        def field(param: str, step: int) -> dask.delayed:
-            if (param, step) not in decoded:
-                decoded[param, step] = dask.delayed(self._checked_values)(
-                    paths[param, step],
-                    param,
-                    step,
-                    run,
-                    expected,
-                    interval.get(step, 0),
-                    cut,
-                    archive=archive,
-                    first=first_path,
-                    witnesses=[p for p in paths.values() if p not in (first_path,)][-2:],
-                    read=read_once,
-                    dask_key_name=f"decode-{self.id}-{run}-{param}-{step:03d}",
-                )
-            return decoded[param, step]
+        def field(param: str, step: int) -> tuple:
+            """The key decoding (param, step), numbered by valid time (the first step: -1): an
+            instantaneous variable's decoded fields are its array's chunks."""
+            name = f"decode-{self.id}-{run}-{param}"
+            key = (name, 0, position.get(step, -1), *zeros)
+            layer = layers.setdefault(name, {})
+            if key not in layer:
+                args = (paths[param, step], param, step)
+                task = functools.partial(_block, decode, *args, interval=interval.get(step, 0))
+                layer[key] = (task,)
+            return key
 
-        def stacked(blocks: list) -> da.Array:
-            return da.stack(
-                [da.from_delayed(b, shape=shape, dtype=np.float32) for b in blocks], axis=1
+        def array(name: str, needs: str) -> da.Array:
+            """Layer ``name`` as an array (a chunk per valid time) reading layer ``needs``."""
+            used = {name, needs} & layers.keys()
+            graph = HighLevelGraph(
+                {n: layers[n] for n in used}, {n: ({needs} & used) - {n} for n in used}
             )
+            chunks = ((len(members),), (1,) * len(valid), *((n,) for n in shape[2:]))
+            return da.Array(graph, name, chunks, dtype=np.float32)
 
         dims = ("member", "valid_time", *spatial)
         data_vars = {}
         for param in params:
             var = self.table[param]
             attrs = {"source_parameter": param, **parameter_attrs(var)}
+            decodes = f"decode-{self.id}-{run}-{param}"
             if var.kind == "accumulated":
                 available = set(steps)
                 # The run's windows (the same whichever steps are opened): a window no step of
@@ -213,25 +225,26 @@ class GribSource(Source):
                 in_run = set(table)
                 windows = [n for n in PRECIPITATION_WINDOWS if any(s - n in in_run for s in table)]
                 for hours in windows:
-                    blocks = [
-                        dask.delayed(_window)(
+                    layer = f"window-{self.id}-{run}-{param}-{hours}"
+                    layers[layer] = {
+                        (layer, 0, k, *zeros): (
+                            functools.partial(_window, name=paths[param, s].name),
                             field(param, s),
                             field(param, s - hours),
-                            str(paths[param, s].name),
-                            dask_key_name=f"window-{self.id}-{run}-{param}-{hours}-{s:03d}",
                         )
                         if s - hours in available
-                        else dask.delayed(np.full)(shape, np.nan, np.float32)
-                        for s in valid
-                    ]
+                        else (functools.partial(np.full, shape, np.nan, np.float32),)
+                        for k, s in enumerate(valid)
+                    }
                     name = f"{var.canonical}_{hours}h"
-                    data_vars[name] = (dims, stacked(blocks), canonical_attrs(name, attrs))
+                    data_vars[name] = (dims, array(layer, decodes), canonical_attrs(name, attrs))
                     data_vars[name][2]["window_hours"] = hours
             else:
-                blocks = [field(param, s) for s in valid]
+                for s in valid:
+                    field(param, s)
                 data_vars[var.canonical] = (
                     dims,
-                    stacked(blocks),
+                    array(decodes, decodes),
                     canonical_attrs(var.canonical, {**attrs, **self._window_attrs(param)}),
                 )
         return xr.Dataset(
@@ -407,6 +420,11 @@ class GribSource(Source):
         if var.scale != 1.0 or var.offset:
             values = values * np.float32(var.scale) + np.float32(var.offset)
         return np.ascontiguousarray(values, dtype=np.float32)
+
+
+def _block(decode: Callable[..., np.ndarray], *args, interval: int) -> np.ndarray:
+    """A file's checked values (member, *grid) as one valid time's block (member, 1, *grid)."""
+    return decode(*args, interval=interval)[:, None]
 
 
 def _read_once(kept: dict[Path, bytes], read: Callable[[Path], bytes], path: Path) -> bytes:

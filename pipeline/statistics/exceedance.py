@@ -155,11 +155,13 @@ def _reduce_block(
     block: np.ndarray,
     *,
     matrix: sp.csr_matrix,
-    used: np.ndarray,
+    used: np.ndarray | None,
     thresholds: np.ndarray,
     spatial_ndim: int,
     stats: tuple[str, ...],
 ) -> tuple[np.ndarray, ...]:
+    """The statistics of ``block`` (..., *spatial), of its ``used`` cells (None: it holds only
+    those)."""
     lead_shape = block.shape[: block.ndim - spatial_ndim]
     flat = block.reshape(int(np.prod(lead_shape)), -1)
     n_fields, n_regions = flat.shape[0], matrix.shape[0]
@@ -173,12 +175,14 @@ def _reduce_block(
         )
         for name in stats
     }
-    batch = max(1, BATCH_BYTES // max(1, used.size * 8))
+    cells = flat.shape[1] if used is None else used.size
+    batch = max(1, BATCH_BYTES // max(1, cells * 8))
     for start in range(0, n_fields, batch):
         rows = slice(start, min(start + batch, n_fields))
         # The covered cells only, as (cells, fields) rows: the layout the sparse products read
         # (``[:, used]`` usually gives it without a copy; ``ascontiguousarray`` makes sure).
-        columns = np.ascontiguousarray(flat[rows][:, used].T)
+        covered = flat[rows] if used is None else flat[rows][:, used]
+        columns = np.ascontiguousarray(covered.T)
         for name, value in _reduce_values(columns.T, matrix, thresholds, stats).items():
             out[name][rows] = value
     return tuple(out[name].reshape(*lead_shape, *out[name].shape[1:]) for name in stats)
@@ -190,14 +194,18 @@ def reduce_fields(
     thresholds: np.ndarray,
     stats: Sequence[str],
     spatial_ndim: int,
+    *,
+    covered: bool = False,
 ) -> dict[str, np.ndarray]:
     """The statistics of in-memory fields (..., *spatial) per region: arrays shaped
-    (..., region) or (..., region, threshold); ``thresholds`` sorted and unique."""
+    (..., region) or (..., region, threshold); ``thresholds`` sorted and unique. With
+    ``covered``, ``values`` (..., cell) hold only the cells some region covers, in the order of
+    ``weights.compressed``'s cells."""
     used, matrix = weights.compressed
     reduced = _reduce_block(
         values,
         matrix=matrix,
-        used=used,
+        used=None if covered else used,
         thresholds=np.asarray(thresholds, dtype=np.float64),
         spatial_ndim=spatial_ndim,
         stats=tuple(stats),

@@ -16,12 +16,7 @@ from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 
 from pipeline.statistics.derived import with_derived
-from pipeline.statistics.exceedance import (
-    CELL_DIMS,
-    LONG_NAMES,
-    SPATIAL_DIMS,
-    reduce_fields,
-)
+from pipeline.statistics.exceedance import CELL_DIMS, LONG_NAMES, SPATIAL_DIMS, reduce_fields
 from pipeline.variables import PRECIPITATION_WINDOWS
 
 if TYPE_CHECKING:
@@ -56,15 +51,15 @@ def streamed_statistics(
 ) -> xr.Dataset:
     """Statistics of every variable of :data:`STATISTIC_VARIABLES` in a lazy (Dask-backed)
     ``forecast``, named ``{variable}_{statistic}`` with a ``{variable}_threshold`` dimension for
-    the fractions, one task per valid time.
+    the fractions, one task per few valid times (:func:`valid_times_per_task`).
 
     ``thresholds``: per variable, the thresholds (canonical unit) whose fraction of the area
     above and below is asked for (the criteria's). ``weights`` are the region weights of the
     forecast's grid; ``coverage`` (the share of each region the grid covers) is recorded as
     ``region_coverage`` when given.
 
-    Each task gets the decoded fields of its valid time (and the accumulations its windows
-    need) as numpy arrays, derives every variable and reduces it at once: a run is a few hundred
+    Each task gets the decoded fields of its valid times (and the accumulations their windows
+    need) as numpy arrays, derives every variable and reduces it at once: a run is a few dozen
     tasks whatever the number of variables, memory holds a few valid times, never the run, and
     nothing is written and read back. ``compute`` runs the tasks (threads, or a Dask cluster)
     and returns their results in order.
@@ -80,7 +75,7 @@ def statistics_tasks(
     *,
     coverage: np.ndarray | None = None,
 ) -> tuple[list[Delayed], Callable[[list], xr.Dataset]]:
-    """:func:`streamed_statistics` in two halves: its tasks (one per valid time), and the
+    """:func:`streamed_statistics` in two halves: its tasks (one per few valid times), and the
     function that turns their results, in order, into the statistics. Several forecasts' tasks
     computed together keep every worker busy until the last one ends."""
     spatial = CELL_DIMS if "cell" in forecast.dims else SPATIAL_DIMS
@@ -88,11 +83,14 @@ def statistics_tasks(
     names = list(forecast.data_vars)
     arrays = [forecast[name].transpose(*order).data for name in names]
     blocks = [list(flatten(a.__dask_keys__())) for a in arrays]  # one block per valid time
+    times = forecast.sizes["valid_time"]
+    per_task = valid_times_per_task(sum(a.nbytes // max(1, a.shape[1]) for a in arrays))
+    batches = [range(k, min(k + per_task, times)) for k in range(0, times, per_task)]
     plan = _plan(with_derived(forecast.isel(valid_time=[0])), thresholds)
     reduce_step = functools.partial(
         _step_statistics,
         names=names,
-        variables={name: (order, dict(forecast[name].attrs)) for name in names},
+        attrs={name: dict(forecast[name].attrs) for name in names},
         plan=plan,
         weights=weights,
     )
@@ -100,15 +98,29 @@ def statistics_tasks(
     graph = HighLevelGraph.from_collections(
         layer,
         {
-            (layer, k): (reduce_step, [keys[k] for keys in blocks])
-            for k in range(forecast.sizes["valid_time"])
+            (layer, b): (reduce_step, [[keys[k] for k in batch] for keys in blocks])
+            for b, batch in enumerate(batches)
         },
         dependencies=arrays,
     )
-    tasks = [Delayed((layer, k), graph, layer=layer) for k in range(forecast.sizes["valid_time"])]
+    tasks = [Delayed((layer, b), graph, layer=layer) for b in range(len(batches))]
     return tasks, functools.partial(
         _assemble, forecast=forecast, plan=plan, weights=weights, coverage=coverage
     )
+
+
+#: Decoded input a statistics task reduces at most (unless one valid time is more): each
+#: reduction's fixed cost (numpy and xarray calls, a few hundred microseconds per variable) is
+#: spread over several valid times, while memory holds a few of them, never the run (ICON-D2's
+#: parts take 1 to 8 valid times a task; 32 MiB took a third more peak memory for no gain).
+TASK_BYTES = 4 * 2**20
+
+
+def valid_times_per_task(bytes_per_valid_time: int) -> int:
+    """How many valid times one statistics task reduces, given the decoded bytes (every
+    variable's block) of one valid time. The statistics are the same whatever the number:
+    each field is reduced on its own, in the same order of operations."""
+    return max(1, TASK_BYTES // max(1, bytes_per_valid_time))
 
 
 def _assemble(
@@ -119,7 +131,7 @@ def _assemble(
     weights: RegionWeights,
     coverage: np.ndarray | None,
 ) -> xr.Dataset:
-    """The statistics dataset from the tasks' results (one dict per valid time, in order)."""
+    """The statistics dataset from the tasks' results (one dict per task, in order)."""
     data_vars = {}
     for variable, (stats, _) in plan.items():
         units = steps[0][variable]
@@ -168,31 +180,51 @@ def _plan(forecast: xr.Dataset, thresholds: Thresholds) -> dict[str, tuple[list[
 
 
 def _step_statistics(
-    blocks: list[np.ndarray],
+    blocks: list[list[np.ndarray]],
     *,
     names: list[str],
-    variables: dict[str, tuple[tuple[str, ...], dict]],
+    attrs: dict[str, dict],
     plan: dict[str, tuple[list[str], list]],
     weights: RegionWeights,
 ) -> dict[str, np.ndarray | str]:
-    """One valid time's statistics as numpy arrays (valid_time, member, region[, threshold]),
-    plus each variable's unit."""
+    """The statistics of a few valid times (``blocks``: each variable's block per valid time,
+    dims (member, valid_time, *grid)) as numpy arrays (valid_time, member, region[,
+    threshold]), plus each variable's unit.
+
+    Only the cells some region covers are kept, once per input, before anything is derived:
+    the derived variables are cell by cell, so they are the same on those cells, for a
+    fraction of the work."""
+    used, _ = weights.compressed
+    dims = ("valid_time", "member", "cell")
     fields = xr.Dataset(
         {
-            name: (variables[name][0], block, variables[name][1])
-            for name, block in zip(names, blocks, strict=True)
+            name: (dims, _covered(parts, used), attrs[name])
+            for name, parts in zip(names, blocks, strict=True)
         }
     )
     fields = with_derived(fields)
     result: dict[str, np.ndarray | str] = {}
     for variable, (stats, levels) in plan.items():
         field = fields[variable]
-        spatial = [d for d in field.dims if d in (*SPATIAL_DIMS, *CELL_DIMS)]
-        values = field.transpose("valid_time", "member", *spatial).values
-        reduced = reduce_fields(values, weights, np.asarray(levels), stats, len(spatial))
+        values = field.transpose(*dims).values
+        reduced = reduce_fields(values, weights, np.asarray(levels), stats, 1, covered=True)
         result.update({f"{variable}_{name}": reduced[name] for name in stats})
         result[variable] = field.attrs.get("units", "")
     return result
+
+
+def _covered(parts: list[np.ndarray], used: np.ndarray) -> np.ndarray:
+    """The ``used`` cells (of the flattened grid) of consecutive valid times' blocks (member,
+    valid_time, *grid), as one array (valid_time, member, cell)."""
+    members = parts[0].shape[0]
+    out = np.empty((sum(p.shape[1] for p in parts), members, used.size), parts[0].dtype)
+    start = 0
+    for part in parts:
+        times = part.shape[1]
+        flat = part.reshape(members, times, -1).transpose(1, 0, 2)
+        np.take(flat, used, axis=2, out=out[start : start + times])
+        start += times
+    return out
 
 
 def _with_areas(

@@ -1,4 +1,4 @@
-"""Streamed statistics (one task per valid time, derived variables included) against values
+"""Streamed statistics (a few valid times per task, derived variables included) against values
 worked out by hand."""
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ Files are written here only where Airflow may hand work to another worker (stati
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import xarray as xr
@@ -24,8 +27,30 @@ def work_dir(settings: Settings, source_id: str, run: str) -> Path:
 
 
 def write_netcdf(data: xr.Dataset, target: Path) -> None:
-    with atomic_path(target, keep_suffix=True) as tmp:
+    with atomic_path(target, keep_suffix=True) as tmp, _no_cluster_probe():
         data.to_netcdf(tmp, engine="netcdf4")
+
+
+#: The modules xarray and dask import to look for a dask.distributed client.
+_DISTRIBUTED = ("distributed", "dask.distributed")
+
+
+@contextmanager
+def _no_cluster_probe() -> Iterator[None]:
+    """While writing: xarray (and dask, asked for its scheduler) look for a dask.distributed
+    client by importing distributed (a third of a second, once per process), even for data in
+    memory. A process that has not imported distributed has no client: then the import is
+    refused at once (both take that as "no cluster") instead of paid for."""
+    if any(name in sys.modules for name in _DISTRIBUTED):
+        yield
+        return
+    sys.modules.update(dict.fromkeys(_DISTRIBUTED))  # None: "cannot be imported"
+    try:
+        yield
+    finally:
+        for name in _DISTRIBUTED:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def read_netcdf(path: Path) -> xr.Dataset:

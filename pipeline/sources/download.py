@@ -238,8 +238,11 @@ def get_with_retries(
 
 def _remove_stale_parts(dest: Path, max_age_s: float = 3600.0) -> None:
     """Remove temporary files a killed process left behind (older than ``max_age_s``)."""
-    now = time.time()
-    for part in dest.parent.glob(f".{dest.stem}.tmp-*"):
+    now, prefix = time.time(), f".{dest.stem}.tmp-"
+    # (a listing, not a glob: a glob compiles its pattern, unique per file, each time)
+    with os.scandir(dest.parent) as entries:
+        stale = [Path(e.path) for e in entries if e.name.startswith(prefix)]
+    for part in stale:
         try:
             if now - part.stat().st_mtime > max_age_s:
                 part.unlink()

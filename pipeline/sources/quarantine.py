@@ -28,9 +28,13 @@ def quarantined(archive: Path, path: Path):
         decompressed_path(path).unlink(missing_ok=True)
         if path.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-            reason = f"{datetime.now(UTC).isoformat(timespec='seconds')} {exc}\n"
-            target.with_name(target.name + ".reason.txt").write_text(reason)
+            try:
+                os.replace(path, target)
+            except FileNotFoundError:  # another decode of the same run moved it meanwhile
+                pass
+            else:
+                reason = f"{datetime.now(UTC).isoformat(timespec='seconds')} {exc}\n"
+                target.with_name(target.name + ".reason.txt").write_text(reason)
         elif not target.exists():
             raise
         # (else another decode of the same run already moved it: same message)

@@ -49,3 +49,15 @@ def test_the_parser_imports_no_source():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_run_help_lists_the_sources_without_importing_them():
+    """The sources' descriptions are read from their modules: ``run --help`` starts fast."""
+    code = (
+        "import sys, pipeline.cli\n"
+        "try:\n    pipeline.cli.main(['run', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pipeline.sources.dwd', 'xarray', 'dask') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "[]"
+    assert "dwd-icon-d2-eps" in out.stdout

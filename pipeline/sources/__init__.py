@@ -1,53 +1,85 @@
-"""Forecast sources, registered by id."""
+"""Forecast sources, registered by id.
+
+The adapters' modules import xarray, Dask and eccodes (a second): they are imported when a
+source is first asked for (:func:`get_source`, :data:`SOURCES`), and the sources' descriptions
+(``crosswarn run --help``) are read from their modules without importing them.
+"""
 
 from __future__ import annotations
 
-import inspect
+import ast
+import functools
+import importlib
+import importlib.util
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
-from pipeline.sources.base import Source
-from pipeline.sources.dwd import IconD2, IconD2Eps, IconD2Ruc, IconEu, IconEuEps
-from pipeline.sources.ecmwf import EcmwfEns, EcmwfIfs
-from pipeline.sources.knmi import KnmiHarmonie
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
+    from pipeline.sources.base import Source
 
-SOURCES: dict[str, type[Source]] = {
-    source.id: source
-    for source in (
-        IconD2,
-        IconD2Ruc,
-        IconEu,
-        IconD2Eps,
-        IconEuEps,
-        KnmiHarmonie,
-        EcmwfIfs,
-        EcmwfEns,
-    )
+#: Every source: its id, and the module and class of its adapter, in the order they are listed.
+REGISTRY: dict[str, tuple[str, str]] = {
+    "dwd-icon-d2": ("pipeline.sources.dwd", "IconD2"),
+    "dwd-icon-d2-ruc": ("pipeline.sources.dwd", "IconD2Ruc"),
+    "dwd-icon-eu": ("pipeline.sources.dwd", "IconEu"),
+    "dwd-icon-d2-eps": ("pipeline.sources.dwd", "IconD2Eps"),
+    "dwd-icon-eu-eps": ("pipeline.sources.dwd", "IconEuEps"),
+    "knmi-harmonie": ("pipeline.sources.knmi", "KnmiHarmonie"),
+    "ecmwf-ifs": ("pipeline.sources.ecmwf", "EcmwfIfs"),
+    "ecmwf-ens": ("pipeline.sources.ecmwf", "EcmwfEns"),
 }
 
 
+@functools.cache
+def _sources() -> dict[str, type[Source]]:
+    sources = {}
+    for source_id, (module, name) in REGISTRY.items():
+        source = getattr(importlib.import_module(module), name)
+        if source.id != source_id:
+            raise ConfigError(f"{module}.{name} has id {source.id!r}, registered as {source_id!r}")
+        sources[source_id] = source
+    return sources
+
+
+def __getattr__(name: str):
+    if name == "SOURCES":  # source id -> adapter class, imported on first use
+        return _sources()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def get_source(source_id: str) -> type[Source]:
-    try:
-        return SOURCES[source_id]
-    except KeyError:
-        known = ", ".join(sorted(SOURCES))
-        raise ConfigError(f"unknown source {source_id!r}; known sources: {known}") from None
+    if source_id not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise ConfigError(f"unknown source {source_id!r}; known sources: {known}")
+    return _sources()[source_id]
 
 
 def describe_sources(width: int = 100) -> list[str]:
     """Lines for people listing every source: its id and what it is (the first paragraph of
-    its class's docstring), wrapped at ``width``."""
+    its class's docstring, read from the module's source), wrapped at ``width``."""
     lines = []
-    for source_id, source in SOURCES.items():
-        summary = " ".join((inspect.getdoc(source) or "").split("\n\n")[0].split())
+    for source_id, (module, name) in REGISTRY.items():
+        doc = _docstrings(module).get(name, "")
+        summary = " ".join(doc.split("\n\n")[0].split())
         lines += textwrap.wrap(
             f"{source_id:<17} {summary}", width, initial_indent="  ", subsequent_indent=" " * 20
         )
     return lines
+
+
+@functools.cache
+def _docstrings(module: str) -> dict[str, str]:
+    """The docstrings of the classes of ``module``, without importing it."""
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text())
+    return {
+        node.name: ast.get_docstring(node) or ""
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+    }
 
 
 def make_source(source_id: str, settings: Settings) -> Source:

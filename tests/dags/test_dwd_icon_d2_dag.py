@@ -205,26 +205,30 @@ def test_every_demo_headline_says_it_is_guidance_in_its_language(demo_run):
 
 
 def test_manifest_lists_every_file_with_its_digest(demo_run):
-    manifest = json.loads((demo_run / "manifest.json").read_text())
-    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
-    on_disk = {
-        str(p.relative_to(demo_run)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in demo_run.rglob("*")
-        if p.is_file() and p.name != "manifest.json"
-    }
-    assert listed == on_disk
+    """The run's manifest (publish's) lists every file but the bulletins, whose folder has
+    its own (the bulletins stage's)."""
+    for folder, skip in ((demo_run, "bulletins"), (demo_run / "bulletins", None)):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+        on_disk = {
+            str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*")
+            if p.is_file() and p.name != "manifest.json" and p.relative_to(folder).parts[0] != skip
+        }
+        assert listed == on_disk and on_disk
 
 
 def test_rerunning_the_run_writes_identical_files(demo_run):
     from pipeline.orchestration import stages
     from pipeline.settings import Settings
 
-    before = (demo_run / "manifest.json").read_bytes()
+    manifests = (demo_run / "manifest.json", demo_run / "bulletins" / "manifest.json")
+    before = [m.read_bytes() for m in manifests]
     base = demo_run.parents[2]  # the demo's own folders
     settings = Settings(
         archive_dir=base / "archive", work_dir=base / "work", out_dir=base / "out",
         cache_dir=base / "cache",
     )  # fmt: skip
-    for stage in ("assess", "publish"):
+    for stage in ("assess", "publish", "bulletins"):
         getattr(stages, stage)("dwd-icon-d2", scenario.RUN, settings)
-    assert (demo_run / "manifest.json").read_bytes() == before
+    assert [m.read_bytes() for m in manifests] == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -47,8 +48,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import time
 
-    from pipeline.orchestration import stages
-    from pipeline.progress import Stage
+    from pipeline.sources.streamed import fetching_ahead
 
     settings = _settings(args)
     finished = {}  # stage -> when it ended (seconds since the epoch), for --timings
@@ -56,21 +56,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     def done(stage: str) -> None:
         finished[stage] = time.time()
 
-    stages.migrate(settings)
-    done("migrate")
-    steps = [*STAGES, "consult", "bulletins"]
-    with Stage(f"{args.source} {args.run}", steps) as progress:
-        for stage in STAGES:
-            progress.step(stage)
-            getattr(stages, stage)(args.source, args.run, settings)
-            done(stage)
-        progress.step("consult")
-        consultation = Path(stages.consult(settings))
-        done("consult")  # every CAP file is written: the bulletins follow
-        progress.step("bulletins")
-        stages.bulletins(args.source, args.run, settings)
-        stages.bulletins(stages.CONSULTATION, consultation.name, settings)
-        done("bulletins")
+    # The run's first files are fetched and decompressed while the rest of crosswarn loads
+    # (a DWD source; None for the others, whose fetch stage comes first).
+    ahead = fetching_ahead(args.source, args.run, settings)
+    with ahead or contextlib.nullcontext():
+        from pipeline.orchestration import stages
+        from pipeline.progress import Stage
+
+        stages.migrate(settings)
+        done("migrate")
+        steps = [*STAGES, "consult", "bulletins"]
+        with Stage(f"{args.source} {args.run}", steps) as progress:
+            for stage in STAGES:
+                progress.step(stage)
+                more = {"fetching": ahead} if stage == "fetch_and_statistics" else {}
+                getattr(stages, stage)(args.source, args.run, settings, **more)
+                done(stage)
+            progress.step("consult")
+            consultation = Path(stages.consult(settings))
+            done("consult")  # every CAP file is written: the bulletins follow
+            progress.step("bulletins")
+            stages.bulletins(args.source, args.run, settings)
+            stages.bulletins(stages.CONSULTATION, consultation.name, settings)
+            done("bulletins")
     if args.timings:
         args.timings.write_text(json.dumps(finished) + "\n")
     print_summary(settings.out_dir / args.source / args.run)

@@ -57,26 +57,32 @@ def statistics(source_id: str, run: str, settings: Settings, param: str | None =
     return str(_write_merged(parts, source_id, run, settings))
 
 
-def fetch_and_statistics(source_id: str, run: str, settings: Settings) -> str:
+def fetch_and_statistics(
+    source_id: str, run: str, settings: Settings, fetching: StreamedFetch | None = None
+) -> str:
     """Stages fetch and statistics in one pass, for a run in one process (``crosswarn run``):
     each file is fetched by the statistics task that reads it and decoded from memory
-    (:mod:`pipeline.sources.streamed`), then the fetch stage completes the archive (the files
-    no statistic reads) and writes its manifest. Sources whose files cannot be fetched one by
-    one fetch first. Return the path of ``statistics.nc``.
+    (:mod:`pipeline.sources.streamed`; ``fetching``, when given, may have started on the first
+    files already), then the fetch stage completes the archive (the files no statistic reads)
+    and writes its manifest. Sources whose files cannot be fetched one by one fetch first.
+    Return the path of ``statistics.nc``.
     """
     source = make_source(source_id, settings)
     if not streams(source) or settings.dask_scheduler:  # a cluster's workers fetch nothing
         fetch(source_id, run, settings)
         return statistics(source_id, run, settings)
     try:
-        with StreamedFetch(source, run, settings.archive_dir) as fetching:
-            parts = _parts(source, run, settings, [list(g) for g in groups(source)], fetching.read)
+        with fetching or StreamedFetch(source, run, settings.archive_dir) as streamed:
+            parts = _parts(source, run, settings, [list(g) for g in groups(source)], streamed)
     except DataNotYetAvailable:
         # The fetch stage gives the whole account (how many files are missing, or that the run
         # was removed upstream), or fetches them if they came in the meantime.
         fetch(source_id, run, settings)
         return statistics(source_id, run, settings)
-    fetch(source_id, run, settings)
+    # The archive completed with the files no statistic reads; those read are not hashed again.
+    source.fetch(
+        run, settings.archive_dir, workers=settings.download_workers, known=streamed.records
+    )
     return str(_write_merged(parts, source_id, run, settings))
 
 
@@ -85,11 +91,15 @@ def _parts(
     run: str,
     settings: Settings,
     parts: list[list[str]],
-    read: Callable[[Path], bytes] = read_bytes,
+    streamed: StreamedFetch | None = None,
 ) -> list[xr.Dataset]:
     """The checked statistics of each part (a list of provider variables), every part's tasks
-    in one computation: no worker idles while another part's last valid times are reduced."""
+    in one computation: no worker idles while another part's last valid times are reduced.
+    With ``streamed``, the tasks fetch the files they read."""
+    read = read_bytes if streamed is None else streamed.read
     plans = [_statistics_tasks(source, run, settings, params, read) for params in parts]
+    if streamed is not None:
+        streamed.stop_ahead()  # the workers take over from the threads fetching ahead
     results = compute([task for tasks, _ in plans for task in tasks], settings)
     stats, start = [], 0
     for params, (tasks, assemble) in zip(parts, plans, strict=True):

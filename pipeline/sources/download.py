@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -62,10 +62,12 @@ def fetch_all(
     timeout_s: float = 60.0,
     sleep: Callable[[float], None] = time.sleep,
     verify: Callable[..., None] | None = None,
+    known: Mapping[Path, ArchivedFile] | None = None,
 ) -> list[ArchivedFile]:
     """Fetch each (url, destination) pair with bounded concurrency; return what was archived.
     ``verify`` checks each downloaded file (default: bz2 stream and GRIB framing, see
-    :func:`fetch`).
+    :func:`fetch`). ``known`` gives the records of destinations this process has just fetched
+    (with their sha256): still archived, they are taken as they are.
 
     A job may carry byte ranges: then only those parts of the URL are fetched (concatenated).
     Every job is attempted even when others fail, so that one run of the task archives all it
@@ -77,6 +79,8 @@ def fetch_all(
 
         def one(job: tuple) -> ArchivedFile | CrosswarnError:
             url, dest, *ranges = job
+            if known and dest in known and dest.exists():
+                return known[dest]
             try:
                 return fetch(
                     url,

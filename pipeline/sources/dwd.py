@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -35,7 +36,7 @@ from pipeline.errors import ConfigError, DataNotYetAvailable, RunRemoved
 from pipeline.geo.icon_grid import UnstructuredGrid
 from pipeline.runs import RunId
 from pipeline.sources.base import RunStatus, Variable
-from pipeline.sources.download import fetch_all, list_directory, write_manifest
+from pipeline.sources.download import ArchivedFile, fetch_all, list_directory, write_manifest
 from pipeline.sources.grib_source import GribSource
 from pipeline.sources.grid_files import cached_grid
 from pipeline.units import KELVIN
@@ -183,10 +184,12 @@ class DwdIcon(GribSource):
         steps: list[int] | None = None,
         workers: int = 4,
         manifest: bool = True,
+        known: Mapping[Path, ArchivedFile] | None = None,
     ) -> Path:
         """Download every file of the run into the archive (idempotent); return the run dir.
 
-        ``manifest=False`` skips the run's manifest (when fetching one variable of several).
+        ``manifest=False`` skips the run's manifest (when fetching one variable of several);
+        ``known`` gives the records of files this process has just archived (not hashed again).
         """
         params = self.check_params(params)
         steps = self.steps(run) if steps is None else steps
@@ -199,7 +202,11 @@ class DwdIcon(GribSource):
         run_dir = archive / self.id / run
         try:
             records = fetch_all(
-                jobs, workers=workers, backoff_s=self.backoff_s, timeout_s=self.timeout_s
+                jobs,
+                workers=workers,
+                backoff_s=self.backoff_s,
+                timeout_s=self.timeout_s,
+                known=known,
             )
         except DataNotYetAvailable as exc:
             self._raise_if_removed(run, params, archive, exc)

@@ -56,3 +56,24 @@ def cell_coords(grid: UnstructuredGrid) -> tuple[dict, dict]:
         "grid_number": ((), grid.number),
         "grid_uuid": ((), grid.uuid),
     }
+
+
+#: The period an extreme covers, as its CF ``cell_methods`` say it: the output interval, a
+#: period within it (ECMWF's gust since the previous post-processing), or the run so far.
+WINDOW_TEXTS = {
+    "interval": "over the output interval ending at valid_time (see interval_hours)",
+    "within": "over a period ending at valid_time, within the output interval",
+    "run_start": "over the run so far: from the reference time to valid_time",
+}
+
+
+def window_attrs(kind: str, window: str) -> dict:
+    """The attributes of a variable of ``kind``; for an extreme (``interval_max`` or
+    ``interval_min``), which period it covers (``window``, a key of :data:`WINDOW_TEXTS`)."""
+    if not kind.startswith("interval"):
+        return {"statistic": kind}
+    return {
+        "statistic": kind,
+        "window": "run_start" if window == "run_start" else "interval",
+        "cell_methods": f"time: {kind[9:]}imum {WINDOW_TEXTS[window]}",
+    }

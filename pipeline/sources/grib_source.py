@@ -16,12 +16,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import dask.array as da
 import numpy as np
-import xarray as xr
-from dask.highlevelgraph import HighLevelGraph
 
 from pipeline.errors import ConfigError, InvalidDataError, InvalidGridError
 from pipeline.geo.grids import RegularGrid, UnstructuredRef
@@ -34,9 +31,14 @@ from pipeline.sources.grib_schema import (
     cell_coords,
     parameter_attrs,
     regular_coords,
+    window_attrs,
 )
 from pipeline.sources.quarantine import odd_one_out, quarantined
 from pipeline.variables import PRECIPITATION_WINDOWS
+
+if TYPE_CHECKING:
+    import dask.array as da
+    import xarray as xr
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,11 @@ class GribSource(Source):
         ``read`` gives a file's GRIB by its archive path (default: from the archive); one that
         fetches it first (:mod:`pipeline.sources.streamed`) needs no file archived yet.
         """
+        # Imported here, not with the module: `crosswarn run` starts fetching while they load.
+        import dask.array as da
+        import xarray as xr
+        from dask.highlevelgraph import HighLevelGraph
+
         params = self.check_params(params)
         reference = RunId(run, cycle_hours=self.cycle_hours, source_id=self.id).time
         table = self.steps(run)
@@ -242,10 +249,12 @@ class GribSource(Source):
             else:
                 for s in valid:
                     field(param, s)
+                window = "run_start" if param in self.since_run_start else "interval"
+                window = "within" if window == "interval" and self.interval_within else window
                 data_vars[var.canonical] = (
                     dims,
                     array(decodes, decodes),
-                    canonical_attrs(var.canonical, {**attrs, **self._window_attrs(param)}),
+                    canonical_attrs(var.canonical, {**attrs, **window_attrs(var.kind, window)}),
                 )
         return xr.Dataset(
             data_vars,
@@ -271,19 +280,6 @@ class GribSource(Source):
                 "Conventions": "CF-1.10",
             },
         )
-
-    def _window_attrs(self, param: str) -> dict:
-        kind = self.table[param].kind
-        if not kind.startswith("interval"):
-            return {"statistic": kind}
-        window = "run_start" if param in self.since_run_start else "interval"
-        text = {
-            "interval": "over the output interval ending at valid_time (see interval_hours)",
-            "run_start": "over the run so far: from the reference time to valid_time",
-        }[window]
-        if window == "interval" and self.interval_within:
-            text = "over a period ending at valid_time, within the output interval"
-        return {"statistic": kind, "window": window, "cell_methods": f"time: {kind[9:]}imum {text}"}
 
     def _decode(
         self,

@@ -15,6 +15,7 @@ from pipeline.orchestration import stages
 from pipeline.settings import Settings
 from pipeline.sources import grib
 from pipeline.sources.dwd import IconD2
+from pipeline.sources.streamed import fetching_ahead, first_reads
 from tests.sources.dwd_tree import base_url, write_run
 
 RUN = "2026011500"
@@ -85,6 +86,31 @@ def test_one_pass_decompresses_each_file_once_and_equals_the_two_stages(
         record = manifest[f"{path.parent.name}/{path.name}"]
         assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert (run_dir / record["path"]).read_bytes() == path.read_bytes()
+
+
+def test_files_fetched_ahead_are_decompressed_once_too(mirror, tmp_path, decompressions):
+    """As ``crosswarn run`` does: the first files are fetched while the process loads."""
+    _, served = mirror
+    apart = _settings(mirror, tmp_path, "apart")
+    stages.fetch(SOURCE, RUN, apart)
+    stages.statistics(SOURCE, RUN, apart)
+    decompressions.clear()
+
+    ahead = _settings(mirror, tmp_path, "ahead")
+    fetching = fetching_ahead(SOURCE, RUN, ahead)
+    for thread in fetching._threads:  # all of them fetched ahead before the stage starts
+        thread.join()
+    assert len(decompressions) == len(first_reads(fetching.source, RUN, ahead.archive_dir))
+    stages.fetch_and_statistics(SOURCE, RUN, ahead, fetching=fetching)
+
+    assert len(decompressions) == len(served) == 293
+    statistics = f"{SOURCE}/{RUN}/statistics.nc"
+    assert (ahead.work_dir / statistics).read_bytes() == (apart.work_dir / statistics).read_bytes()
+    run_dir = ahead.archive_dir / SOURCE / RUN
+    manifest = {r["path"]: r for r in json.loads((run_dir / "manifest.json").read_text())["files"]}
+    for path in served:
+        record = manifest[f"{path.parent.name}/{path.name}"]
+        assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_files_already_archived_are_read_from_their_copies(mirror, tmp_path, decompressions):

@@ -165,18 +165,20 @@ def decode_bytes(
     keys: Mapping[str, type] | tuple = (),
     names: bool = True,
     dtype=np.float32,
+    cut: tuple | None = None,
 ) -> list[GribField]:
     """Decode every GRIB message in ``data``; errors name ``origin``.
 
     ``names=False`` skips the descriptive keys (short name, centre, level type: eccodes looks
     them up in its tables, a third of a millisecond each) for callers that check the parameter
-    by its numbers; ``dtype`` is the values' type (float64 as decoded, so a caller that keeps
-    part of the grid converts only that part).
+    by its numbers; ``dtype`` is the values' type. ``cut`` (an index into a message's values)
+    keeps only that part of each field, taken as each message is decoded: a file of twenty
+    members never holds them all whole.
     """
     fields = []
     for handle in iter_messages(data, origin=origin):
         try:
-            fields.append(_to_field(handle, origin, keys, names=names, dtype=dtype))
+            fields.append(_to_field(handle, origin, keys, names=names, dtype=dtype, cut=cut))
         finally:
             eccodes.codes_release(handle)
     return fields
@@ -214,6 +216,7 @@ def _to_field(
     *,
     names: bool = True,
     dtype=np.float32,
+    cut: tuple | None = None,
 ) -> GribField:
     grid_type = eccodes.codes_get(handle, "gridType")
     eccodes.codes_set(handle, "missingValue", 1.0e20)
@@ -237,7 +240,7 @@ def _to_field(
     edition = eccodes.codes_get(handle, "edition")
     start, end = _step_range(handle)
     return GribField(
-        values=np.ascontiguousarray(values, dtype=dtype),
+        values=np.ascontiguousarray(values if cut is None else values[cut], dtype=dtype),
         grid=grid,
         discipline=_get(handle, "discipline", -1) if edition == 2 else -1,
         category=_get(handle, "parameterCategory", -1) if edition == 2 else -1,

@@ -290,16 +290,16 @@ class GribSource(Source):
         expected: RegularGrid | UnstructuredRef | None,
         interval: int,
         read: Callable[[Path], bytes] = read_bytes,
+        cut: tuple | None = None,
     ) -> list[list[GribField]]:
         """Decode one file (GRIB from ``read``), checking all it says against the run.
 
         Return the messages per part of the variable (one part, or one per vector
-        component), each sorted by member.
+        component), each sorted by member; with ``cut``, only that part of each grid (float32).
         """
         var = self.table[param]
-        fields = decode_bytes(
-            read(path), origin=str(path), keys=var.keys, names=False, dtype=np.float64
-        )
+        kept = {"dtype": np.float32, "cut": cut} if cut is not None else {"dtype": np.float64}
+        fields = decode_bytes(read(path), origin=str(path), keys=var.keys, names=False, **kept)
         numbers = self.member_numbers()
         wanted = len(numbers) * len(var.parts)
         what = "members" if len(numbers) > 1 else "field"
@@ -410,8 +410,8 @@ class GribSource(Source):
     ) -> np.ndarray:
         """One file as canonical values, shape (member, *grid), cropped by ``cut``."""
         var = self.table[param]
-        groups = self._decode(path, param, step, run, expected, interval, read)
-        parts = [np.stack([f.values[cut].astype(np.float32) for f in group]) for group in groups]
+        groups = self._decode(path, param, step, run, expected, interval, read, cut)
+        parts = [np.stack([f.values for f in group]) for group in groups]
         values = np.hypot(*parts) if var.components else parts[0]
         if var.scale != 1.0 or var.offset:
             values = values * np.float32(var.scale) + np.float32(var.offset)

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 
 import dask
 import dask.threaded
+import numpy as np
 import xarray as xr
 
 from pipeline.assessment.criteria import thresholds_for
 from pipeline.errors import DataNotYetAvailable, InvalidDataError, RetryableError
-from pipeline.geo.weights import cached_weights, grid_from_dataset, region_coverage
+from pipeline.geo.grids import RegularGrid
+from pipeline.geo.weights import cached_weights, region_coverage
 from pipeline.metrics import Metrics
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.fetch import fetch
@@ -203,12 +205,22 @@ def _statistics_tasks(
     """The tasks of the statistics of ``params`` and the function assembling their results
     (:func:`pipeline.statistics.forecast.statistics_tasks`); ``read`` gives each file's GRIB."""
     config = load_config(settings.regions_dir, settings.cache_dir)
+    on_grid: dict = {}  # the regions' weights on the grid of the run's files
+
+    def covered(grid) -> np.ndarray:
+        """The cells some region covers: all the statistics read of each field."""
+        on_grid["weights"] = cached_weights(config.regions, grid, settings.cache_dir)
+        return on_grid["weights"].compressed[0]
+
     bounds = regions_bounds(config.regions)
-    forecast = source.open(run, settings.archive_dir, params=params, bounds=bounds, read=read)
-    grid = grid_from_dataset(forecast)
-    weights = cached_weights(config.regions, grid, settings.cache_dir)
+    forecast = source.open(
+        run, settings.archive_dir, params=params, bounds=bounds, read=read, cells=covered
+    )
+    weights = on_grid["weights"]
     # Exact on lat-lon grids; ICON's cells tile the globe, so they cover every region.
-    coverage = None if "cell" in forecast.dims else region_coverage(config.regions, weights)
+    coverage = (
+        region_coverage(config.regions, weights) if isinstance(weights.grid, RegularGrid) else None
+    )
     thresholds = {
         variable: (
             thresholds_for(config.criteria, variable, "above"),
@@ -216,7 +228,7 @@ def _statistics_tasks(
         )
         for variable in STATISTIC_VARIABLES
     }
-    return statistics_tasks(forecast, weights, thresholds, coverage=coverage)
+    return statistics_tasks(forecast, weights, thresholds, coverage=coverage, covered_only=True)
 
 
 def _checked(stats: xr.Dataset, source, run: str, settings: Settings, params: list[str]):

@@ -3,6 +3,8 @@ the attributes of its variables (CF units and standard names, where each came fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from pipeline.geo.grids import RegularGrid
@@ -56,6 +58,35 @@ def cell_coords(grid: UnstructuredGrid) -> tuple[dict, dict]:
         "grid_number": ((), grid.number),
         "grid_uuid": ((), grid.uuid),
     }
+
+
+def selected_cells(
+    grid: RegularGrid | UnstructuredGrid, cut: tuple, chosen: Callable[..., np.ndarray]
+) -> tuple[tuple, dict, dict]:
+    """Only the cells ``chosen(grid)`` names (flat indices into ``grid``, the part of a field
+    ``cut`` keeps), along one ``cell`` dim: the cut taking them from a decoded field, and the
+    dataset's spatial dims and coordinates."""
+    picked = np.asarray(chosen(grid))
+    if isinstance(grid, RegularGrid):
+        rows, cols = np.divmod(picked, grid.nlon)
+        first_row, first_col = (cut[1].start, cut[2].start) if len(cut) == 3 else (0, 0)
+        cut = (Ellipsis, rows + first_row, cols + first_col)
+        lat, lon, extra = grid.latitudes[rows], grid.longitudes[cols], {}
+    else:
+        cut = (Ellipsis, cut[1][picked] if len(cut) == 2 else picked)
+        lat, lon = grid.latitudes[picked], grid.longitudes[picked]
+        extra = {
+            "cell_area": ("cell", grid.areas[picked], {"units": "km2"}),
+            **{k: v for k, v in cell_coords(grid)[1].items() if k.startswith("grid_")},
+        }
+    spatial = {"cell": ("cell", np.arange(picked.size))}
+    coords = {
+        **spatial,
+        "latitude": ("cell", lat, {"units": "degrees_north"}),
+        "longitude": ("cell", lon, {"units": "degrees_east"}),
+        **extra,
+    }
+    return cut, spatial, coords
 
 
 #: The period an extreme covers, as its CF ``cell_methods`` say it: the output interval, a

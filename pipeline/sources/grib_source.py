@@ -24,6 +24,7 @@ from pipeline.errors import ConfigError, InvalidDataError, InvalidGridError
 from pipeline.geo.grids import RegularGrid, UnstructuredRef
 from pipeline.geo.icon_grid import UnstructuredGrid
 from pipeline.runs import RunId
+from pipeline.sources import grib_tasks
 from pipeline.sources.base import Source, Variable
 from pipeline.sources.grib import GribField, decode_bytes, read_bytes
 from pipeline.sources.grib_schema import (
@@ -31,6 +32,7 @@ from pipeline.sources.grib_schema import (
     cell_coords,
     parameter_attrs,
     regular_coords,
+    selected_cells,
     window_attrs,
 )
 from pipeline.sources.quarantine import odd_one_out, quarantined
@@ -41,8 +43,6 @@ if TYPE_CHECKING:
     import xarray as xr
 
 log = logging.getLogger(__name__)
-
-PACKING_NOISE_MM = 0.01
 
 
 class GribSource(Source):
@@ -106,6 +106,7 @@ class GribSource(Source):
         steps: list[int] | None = None,
         bounds: tuple[float, float, float, float] | None = None,
         read: Callable[[Path], bytes] = read_bytes,
+        cells: Callable[[RegularGrid | UnstructuredGrid], np.ndarray] | None = None,
     ) -> xr.Dataset:
         """Open an archived run lazily as canonical variables.
 
@@ -119,6 +120,9 @@ class GribSource(Source):
 
         ``read`` gives a file's GRIB by its archive path (default: from the archive); one that
         fetches it first (:mod:`pipeline.sources.streamed`) needs no file archived yet.
+        ``cells``, given the grid within ``bounds``, names the cells all the caller reads (flat
+        indices): each message keeps only those as it is decoded, along one ``cell`` dim (the
+        statistics: the cells some region covers, 40 % of the regions' extent).
         """
         # Imported here, not with the module: `crosswarn run` starts fetching while they load.
         import dask.array as da
@@ -152,7 +156,7 @@ class GribSource(Source):
                 first_path, first_param, first_step, run, None, interval.get(first_step, 0),
                 kept.__getitem__,
             )[0][0]  # fmt: skip
-        read_once = functools.partial(_read_once, kept, read)
+        read_once = functools.partial(grib_tasks.read_once, kept, read)
         cut: tuple = (Ellipsis,)
         if isinstance(first.grid, RegularGrid):
             expected: RegularGrid | UnstructuredRef = first.grid
@@ -163,11 +167,11 @@ class GribSource(Source):
                         f"{self.expected_grid.describe()}; the provider changed its grid or the "
                         "file is not this product's"
                     )
-            kept = first.grid
+            grid: RegularGrid | UnstructuredGrid = first.grid
             if bounds is not None or self.crop is not None:
-                kept, slices = first.grid.crop(bounds or self.crop)
+                grid, slices = first.grid.crop(bounds or self.crop)
                 cut = (Ellipsis, *slices)
-            spatial, coords = regular_coords(kept)
+            spatial, coords = regular_coords(grid)
         else:
             grid = self.grid()
             expected = grid.ref
@@ -176,9 +180,11 @@ class GribSource(Source):
                 with quarantined(archive, first_path):
                     raise InvalidGridError(f"{first_path}: not on {grid.describe()}: {mismatch}")
             if bounds is not None:
-                grid, cells = grid.within(bounds)
-                cut = (Ellipsis, cells)
+                grid, inside = grid.within(bounds)
+                cut = (Ellipsis, inside)
             spatial, coords = cell_coords(grid)
+        if cells is not None:
+            cut, spatial, coords = selected_cells(grid, cut, cells)
         members = self.member_numbers()
         shape = (len(members), 1, *(len(c[1]) for c in spatial.values()))  # one valid time
         valid = steps[1:]
@@ -205,7 +211,8 @@ class GribSource(Source):
             layer = layers.setdefault(name, {})
             if key not in layer:
                 args = (paths[param, step], param, step)
-                task = functools.partial(_block, decode, *args, interval=interval.get(step, 0))
+                hours = interval.get(step, 0)
+                task = functools.partial(grib_tasks.block, decode, *args, interval=hours)
                 layer[key] = (task,)
             return key
 
@@ -235,7 +242,7 @@ class GribSource(Source):
                     layer = f"window-{self.id}-{run}-{param}-{hours}"
                     layers[layer] = {
                         (layer, 0, k, *zeros): (
-                            functools.partial(_window, name=paths[param, s].name),
+                            functools.partial(grib_tasks.window, name=paths[param, s].name),
                             field(param, s),
                             field(param, s - hours),
                         )
@@ -416,31 +423,3 @@ class GribSource(Source):
         if var.scale != 1.0 or var.offset:
             values = values * np.float32(var.scale) + np.float32(var.offset)
         return np.ascontiguousarray(values, dtype=np.float32)
-
-
-def _block(decode: Callable[..., np.ndarray], *args, interval: int) -> np.ndarray:
-    """A file's checked values (member, *grid) as one valid time's block (member, 1, *grid)."""
-    return decode(*args, interval=interval)[:, None]
-
-
-def _read_once(kept: dict[Path, bytes], read: Callable[[Path], bytes], path: Path) -> bytes:
-    """A file's GRIB from ``kept`` (handed out once, then forgotten), else from ``read``."""
-    return kept.pop(path) if path in kept else read(path)
-
-
-def _window(end: np.ndarray, start: np.ndarray, name: str) -> np.ndarray:
-    """Amount between two accumulations; negative increments are clipped (and logged)."""
-    values = end - start
-    negative = values < 0
-    if negative.any():
-        # Tiny negatives are packing noise of the accumulated field; larger ones are not.
-        worst = float(np.nanmin(values))
-        log.log(
-            logging.WARNING if worst < -PACKING_NOISE_MM else logging.DEBUG,
-            "%s: %d negative precipitation increments clipped to 0 (min %.3g mm)",
-            name,
-            int(negative.sum()),
-            worst,
-        )
-        values[negative] = 0.0
-    return values

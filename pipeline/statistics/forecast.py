@@ -74,10 +74,13 @@ def statistics_tasks(
     thresholds: Thresholds,
     *,
     coverage: np.ndarray | None = None,
+    covered_only: bool = False,
 ) -> tuple[list[Delayed], Callable[[list], xr.Dataset]]:
     """:func:`streamed_statistics` in two halves: its tasks (one per few valid times), and the
     function that turns their results, in order, into the statistics. Several forecasts' tasks
-    computed together keep every worker busy until the last one ends."""
+    computed together keep every worker busy until the last one ends. ``covered_only``: the
+    forecast holds only the cells some region covers, as ``weights.compressed`` lists them (a
+    source opened with ``cells``), so nothing is gathered."""
     spatial = CELL_DIMS if "cell" in forecast.dims else SPATIAL_DIMS
     order = ("member", "valid_time", *spatial)
     names = list(forecast.data_vars)
@@ -93,6 +96,7 @@ def statistics_tasks(
         attrs={name: dict(forecast[name].attrs) for name in names},
         plan=plan,
         weights=weights,
+        gather=not covered_only,
     )
     layer = f"step-statistics-{dask.base.tokenize(*arrays, plan, weights.matrix)}"
     graph = HighLevelGraph.from_collections(
@@ -186,6 +190,7 @@ def _step_statistics(
     attrs: dict[str, dict],
     plan: dict[str, tuple[list[str], list]],
     weights: RegionWeights,
+    gather: bool = True,
 ) -> dict[str, np.ndarray | str]:
     """The statistics of a few valid times (``blocks``: each variable's block per valid time,
     dims (member, valid_time, *grid)) as numpy arrays (valid_time, member, region[,
@@ -194,7 +199,7 @@ def _step_statistics(
     Only the cells some region covers are kept, once per input, before anything is derived:
     the derived variables are cell by cell, so they are the same on those cells, for a
     fraction of the work."""
-    used, _ = weights.compressed
+    used = weights.compressed[0] if gather else None
     dims = ("valid_time", "member", "cell")
     fields = xr.Dataset(
         {
@@ -213,16 +218,20 @@ def _step_statistics(
     return result
 
 
-def _covered(parts: list[np.ndarray], used: np.ndarray) -> np.ndarray:
-    """The ``used`` cells (of the flattened grid) of consecutive valid times' blocks (member,
-    valid_time, *grid), as one array (valid_time, member, cell)."""
+def _covered(parts: list[np.ndarray], used: np.ndarray | None) -> np.ndarray:
+    """The ``used`` cells (of the flattened grid; None: every cell) of consecutive valid
+    times' blocks (member, valid_time, *grid), as one array (valid_time, member, cell)."""
     members = parts[0].shape[0]
-    out = np.empty((sum(p.shape[1] for p in parts), members, used.size), parts[0].dtype)
+    cells = used.size if used is not None else parts[0][0, 0].size
+    out = np.empty((sum(p.shape[1] for p in parts), members, cells), parts[0].dtype)
     start = 0
     for part in parts:
         times = part.shape[1]
         flat = part.reshape(members, times, -1).transpose(1, 0, 2)
-        np.take(flat, used, axis=2, out=out[start : start + times])
+        if used is None:
+            out[start : start + times] = flat
+        else:
+            np.take(flat, used, axis=2, out=out[start : start + times])
         start += times
     return out
 

@@ -54,3 +54,36 @@ def test_the_graph_is_one_task_per_file_and_per_window(tmp_path, monkeypatch):
     np.testing.assert_array_equal(three[2:], np.float32(amounts))
     assert np.isnan(three[:2]).all()
     assert computed.wind_gust.dtype == np.float32 and computed.wind_gust.shape == (1, 4, 30, 40)
+
+
+def test_only_the_cells_asked_for_are_kept_as_each_file_is_decoded(tmp_path, monkeypatch):
+    """``cells`` (the statistics: the cells some region covers) picks flat indices of the grid
+    within ``bounds``; each picked cell carries the value the whole field has at its
+    coordinates."""
+    whole = _opened(tmp_path).compute(scheduler="sync")
+    source = IconD2(base_url((tmp_path / "mirror").as_uri()))
+    bounds = (51.0, 53.0, 4.0, 6.0)
+    asked = []
+
+    def cells(grid):
+        asked.append(grid)
+        return np.array([0, 3, grid.nlon + 1, grid.nlat * grid.nlon - 1])
+
+    picked = source.open(
+        RUN, tmp_path / "archive", params=["vmax_10m", "tot_prec"], steps=STEPS,
+        bounds=bounds, cells=cells,
+    ).compute(scheduler="sync")  # fmt: skip
+    (grid,) = asked
+    assert grid.latitudes[0] >= 51.0 and grid.latitudes[-1] <= 53.0  # within the bounds
+    assert picked.wind_gust.dims == ("member", "valid_time", "cell")
+    assert picked.sizes["cell"] == 4
+    for k in range(4):
+        lat, lon = float(picked.latitude[k]), float(picked.longitude[k])
+        assert 51.0 <= lat <= 53.0 and 4.0 <= lon <= 6.0
+        for name in ("wind_gust", "precipitation_3h"):
+            expected = whole[name].sel(latitude=lat, longitude=lon).values
+            np.testing.assert_array_equal(picked[name].values[:, :, k], expected)
+    # The corners asked for: the first and last cells of the cropped grid.
+    assert (float(picked.latitude[0]), float(picked.longitude[0])) == (
+        float(grid.latitudes[0]), float(grid.longitudes[0]))  # fmt: skip
+    assert float(picked.latitude[3]) == float(grid.latitudes[-1])

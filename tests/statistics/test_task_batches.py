@@ -115,3 +115,26 @@ def test_valid_times_per_task_at_its_bounds():
     assert valid_times_per_task(TASK_BYTES // 2) == 2
     assert valid_times_per_task(TASK_BYTES // 2 + 1) == 1
     assert valid_times_per_task(0) == TASK_BYTES
+
+
+def test_a_forecast_of_only_the_covered_cells_gives_the_same_statistics(monkeypatch):
+    """What ``crosswarn run`` reduces: the fields decoded to the cells some region covers
+    (``covered_only``) give the statistics of the whole grid, bit for bit."""
+    weights = build_weights(_regions(), GRID)
+    used = weights.compressed[0]
+    assert 0 < used.size < GRID.nlat * GRID.nlon  # the regions leave cells uncovered
+    full = _forecast()
+    covered = (
+        full.stack(cell=("latitude", "longitude"))
+        .isel(cell=used)
+        .drop_vars(["cell", "latitude", "longitude"])
+    )
+    covered = covered.chunk({"valid_time": 1, "cell": -1})
+    monkeypatch.setattr(forecast_module, "TASK_BYTES", 2 * ONE_TIME)
+    tasks, assemble = statistics_tasks(covered, weights, THRESHOLDS, covered_only=True)
+    got = assemble(list(da.compute(*tasks, scheduler="sync")))
+    _, expected = _statistics(monkeypatch, 2 * ONE_TIME)
+    assert set(got.data_vars) == set(expected.data_vars)
+    for name in expected.data_vars:
+        a, b = got[name].values, expected[name].values
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), name

@@ -11,27 +11,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from pipeline.assessment.consultation import ConsultationConfig, Trigger, find_triggers
 from pipeline.assessment.criteria import (
     HAZARDS,
     LEVELS,
-    LOCAL_TIME,
     AuthorityCriteria,
     hazards_of,
     mismatch_levels,
     mismatches,
 )
 from pipeline.assessment.events import Event, find_events
-from pipeline.assessment.levels import (
-    area_met,
-    assess_levels,
-    fraction_at,
-    lead_hours,
-    level_reached,
-)
+from pipeline.assessment.levels import assess_levels, members_reaching
 
 log = logging.getLogger(__name__)
 
@@ -150,16 +142,17 @@ def covered_regions(stats: xr.Dataset) -> tuple[xr.Dataset, list[str]]:
     """The statistics of the regions the grid covers enough, and the ids of the others."""
     if "region_coverage" not in stats:
         return stats, []
-    covered = stats["region_coverage"] >= MIN_REGION_COVERAGE
-    not_covered = [str(r) for r in stats.region.values[~covered.values]]
-    if not_covered:
-        log.warning(
-            "the grid covers less than %d %% of %d region(s), not assessed: %s",
-            MIN_REGION_COVERAGE * 100,
-            len(not_covered),
-            ", ".join(not_covered),
-        )
-    return stats.sel(region=covered), not_covered
+    covered = stats["region_coverage"].values >= MIN_REGION_COVERAGE
+    if covered.all():
+        return stats, []
+    not_covered = [str(r) for r in stats.region.values[~covered]]
+    log.warning(
+        "the grid covers less than %d %% of %d region(s), not assessed: %s",
+        MIN_REGION_COVERAGE * 100,
+        len(not_covered),
+        ", ".join(not_covered),
+    )
+    return stats.isel(region=covered), not_covered
 
 
 def regional_extreme(
@@ -174,6 +167,8 @@ def regional_extreme(
     kind = HAZARDS[hazard]
     extreme = "min" if kind.direction == "below" else "max"
     regions = [str(r) for r in regions]
+    index = stats.indexes["region"]
+    positions = [index.get_loc(region) for region in regions]
     series: dict[str, np.ndarray] = {}  # variable -> (region, valid_time), over members
     rows = []
     for region in regions:
@@ -183,9 +178,9 @@ def regional_extreme(
         if name not in stats:
             name = next(f"{v}_{extreme}" for v in kind.variables if f"{v}_{extreme}" in stats)
         if name not in series:
-            values = stats[name].sel(region=regions).transpose("region", "valid_time", "member")
+            values = stats.variables[name].transpose("region", "valid_time", "member").values
             reduce = np.min if extreme == "min" else np.max
-            series[name] = reduce(values.to_numpy(), axis=-1)
+            series[name] = reduce(values[positions], axis=-1)
         rows.append(series[name][len(rows)])
     return xr.DataArray(
         np.stack(rows),
@@ -198,24 +193,12 @@ def with_probability(
     event: Event, stats: xr.Dataset, criteria: dict[str, AuthorityCriteria], reference_time
 ) -> Event:
     """The share of ensemble members that reach the event's peak level at its peak time."""
-    table = criteria[event.country].hazards[event.hazard]
-    name = LEVELS[event.peak_level]
-    peak = np.datetime64(event.peak_time.replace(tzinfo=None), "ns")
-    fractions = stats[f"{table.variable}_fraction_{table.direction}"].rename(
-        {f"{table.variable}_threshold": "threshold"}
+    reached = members_reaching(
+        stats,
+        criteria[event.country].hazards[event.hazard],
+        LEVELS[event.peak_level],
+        region=event.region,
+        valid_time=np.datetime64(event.peak_time.replace(tzinfo=None), "ns"),
+        reference_time=reference_time,
     )
-    one = fractions.sel(region=[event.region])
-    rule = table.levels[name]
-    if rule.persistence:  # the series decides: a member counts when it reaches the level then
-        lead = lead_hours(one["valid_time"], reference_time)
-        members = [
-            bool(level_reached(one.isel(member=[m]), table, name, lead).sel(valid_time=peak).item())
-            for m in range(one.sizes["member"])
-        ]
-        return replace(event, probability=round(float(np.mean(members)), 3))
-    month = pd.Timestamp(peak).tz_localize("UTC").tz_convert(LOCAL_TIME).month
-    fraction = fraction_at(
-        one.isel(region=0).sel(valid_time=peak), table.key(rule.threshold_on(month), name)
-    )
-    reached = area_met(fraction, table.area_of(name))
-    return replace(event, probability=round(float(reached.mean("member")), 3))
+    return replace(event, probability=round(float(np.mean(reached)), 3))

@@ -156,14 +156,15 @@ def find_triggers(
                 parent[root(i)] = root(j)
                 reasons.setdefault(i, set()).update(adjacent[frozenset((a.region, b.region))])
                 reasons.setdefault(j, set()).update(adjacent[frozenset((a.region, b.region))])
-    groups: dict[int, list[Event]] = {}
-    for i, event in enumerate(events):
-        groups.setdefault(root(i), []).append(event)
+    groups: dict[int, list[int]] = {}  # root -> indices of its events
+    for i in range(len(events)):
+        groups.setdefault(root(i), []).append(i)
 
     one_side = LEVELS.index(rule.min_level_one_side)
     other_side = LEVELS.index(rule.min_level_other_side)
     triggers = []
-    for group in groups.values():
+    for indices in groups.values():
+        group = [events[i] for i in indices]
         by_country: dict[str, int] = {}
         for event in group:
             by_country[event.country] = max(by_country.get(event.country, 0), event.peak_level)
@@ -175,7 +176,7 @@ def find_triggers(
         ):
             continue
         members = sorted(group, key=lambda e: e.region)
-        why = sorted({r for i, e in enumerate(events) if e in group for r in reasons.get(i, ())})
+        why = sorted({r for i in indices for r in reasons.get(i, ())})
         triggers.append(_trigger(members, by_country, crisis_cells, mismatch_text, tuple(why)))
     return sorted(triggers, key=lambda t: (t.start, t.id))
 

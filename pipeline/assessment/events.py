@@ -67,9 +67,10 @@ def find_events(
     """
     pick = np.nanmax if extreme == "max" else np.nanmin
     levels = levels.transpose("region", "valid_time", "criteria")
-    times = levels["valid_time"].to_numpy()
+    times = [_to_datetime(t) for t in levels["valid_time"].to_numpy()]
+    stamps = [t.isoformat() for t in times]
     criteria = [str(c) for c in levels["criteria"].to_numpy()]
-    cube = levels.to_numpy()
+    cube = levels.to_numpy().astype(np.int64, copy=False)  # levels as Python ints below
     extremes = regional_max.transpose("region", "valid_time").to_numpy()
     advice = (
         consultation.transpose("region", "valid_time", "criteria").to_numpy()
@@ -89,18 +90,15 @@ def find_events(
                     region=region,
                     country=country,
                     hazard=hazard,
-                    onset=_to_datetime(times[start]) - timedelta(hours=1),
-                    expiry=_to_datetime(times[stop - 1]),
+                    onset=times[start] - timedelta(hours=1),
+                    expiry=times[stop - 1],
                     peak_level=int(own[peak]),
-                    peak_time=_to_datetime(times[peak]),
+                    peak_time=times[peak],
                     peak_value=float(pick(extremes[r, window])),
-                    timeline=tuple(
-                        (_to_datetime(times[i]).isoformat(), int(own[i]))
-                        for i in range(start, stop)
+                    timeline=tuple(zip(stamps[window], own[window].tolist(), strict=True)),
+                    levels_by_criteria=dict(
+                        zip(criteria, cube[r, window].max(axis=0).tolist(), strict=True)
                     ),
-                    levels_by_criteria={
-                        c: int(cube[r, window, k].max()) for k, c in enumerate(criteria)
-                    },
                     consultation_level=int(advised[window].max()),
                 )
             )

@@ -19,6 +19,12 @@ class Decision:
     data: dict  # the event (or trigger) as forecast; for a Cancel, as last published
 
 
+def decision_to_dict(decision: Decision) -> dict:
+    """A decision as the plain dict the ledger and the assessment files keep: what
+    ``dataclasses.asdict`` gives, without its deep copy of the event (serialised as it is)."""
+    return {name: getattr(decision, name) for name in Decision.__dataclass_fields__}
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One message to one receiver over one channel; pending until sent."""

@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import create_engine, event, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -42,6 +39,7 @@ from pipeline.ledger.decisions import (
     event_subject,
     utc,
 )
+from pipeline.ledger.engine import MIGRATING, alembic_config, engine_for
 from pipeline.ledger.models import (
     DeliveryRow,
     LedgerEvent,
@@ -50,11 +48,10 @@ from pipeline.ledger.models import (
     ProcessedRun,
     SourceState,
 )
-from pipeline.ledger.records import Decision, Delivery, SentMessage
+from pipeline.ledger.records import Decision, Delivery, SentMessage, decision_to_dict
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 _EVENT_FIELDS = tuple(EventState.__dataclass_fields__)
 _TRIGGER_FIELDS = tuple(TriggerState.__dataclass_fields__)
@@ -67,7 +64,7 @@ class Ledger:
         self.url = url
         self.sender = sender
         self.oid_prefix = oid_prefix
-        self.engine = _engine(url)
+        self.engine = engine_for(url)
         self._checked = False
 
     def close(self) -> None:
@@ -84,7 +81,7 @@ class Ledger:
         """Bring the schema to the newest migration (idempotent); return its revision."""
         from alembic import command
 
-        with _MIGRATING:
+        with MIGRATING:
             command.upgrade(alembic_config(self.engine), "head")
         self._checked = True
         return self.revision() or ""
@@ -155,10 +152,7 @@ class Ledger:
             trigger_messages, trigger_states = decide_triggers(
                 [_trigger_state(t) for t in active_triggers], triggers, policy, key
             )
-            decisions = [
-                self._record_message(session, key, utc(sent), m)
-                for m in warnings + trigger_messages
-            ]
+            decisions = self._record_messages(session, key, utc(sent), warnings + trigger_messages)
             _store(session, LedgerEvent, active_events, event_states, source, _EVENT_FIELDS)
             _store(session, LedgerTrigger, active_triggers, trigger_states, source, _TRIGGER_FIELDS)
             session.add(
@@ -166,31 +160,36 @@ class Ledger:
                     source=source,
                     run=run,
                     outcome="processed",
-                    decisions=[asdict(d) for d in decisions],
+                    decisions=[decision_to_dict(d) for d in decisions],
                     inputs=inputs,
                 )
             )
             return decisions
 
-    def _record_message(
-        self, session: Session, key: RunKey, sent: datetime, message: Outgoing
-    ) -> Decision:
-        references = ""
-        if message.previous:
-            chain = session.get(Message, message.previous)
-            references = f"{chain.sender},{chain.identifier},{cap_time(chain.sent)}"
-        session.add(
-            Message(
-                identifier=message.identifier, sender=self.sender, sent=sent,
-                msg_type=message.msg_type, references=references, source=key.source,
-                run=key.run, kind=message.kind, subject=message.subject, level=message.level,
+    def _record_messages(
+        self, session: Session, key: RunKey, sent: datetime, messages: list[Outgoing]
+    ) -> list[Decision]:
+        """Insert ``messages`` (one statement: the primary key refuses a reused identifier) and
+        return them as decisions, each referencing the message it updates or cancels."""
+        chains = _messages_by_id(session, {m.previous for m in messages if m.previous})
+        rows, decisions = [], []
+        for m in messages:
+            chain = chains[m.previous] if m.previous else None
+            references = (
+                f"{chain.sender},{chain.identifier},{cap_time(chain.sent)}" if chain else ""
             )
-        )  # fmt: skip
-        session.flush()  # the primary key refuses a reused identifier here
-        return Decision(
-            message.kind, message.subject, message.msg_type, message.identifier, cap_time(sent),
-            references, message.level, message.data,
-        )  # fmt: skip
+            rows.append({
+                "identifier": m.identifier, "sender": self.sender, "sent": sent,
+                "msg_type": m.msg_type, "references": references, "source": key.source,
+                "run": key.run, "kind": m.kind, "subject": m.subject, "level": m.level,
+            })  # fmt: skip
+            decisions.append(Decision(
+                m.kind, m.subject, m.msg_type, m.identifier, cap_time(sent), references, m.level,
+                m.data,
+            ))  # fmt: skip
+        if rows:
+            session.execute(insert(Message), rows)
+        return decisions
 
     # -- reading ------------------------------------------------------------------------------
     def latest_runs(self) -> dict[str, str]:
@@ -399,42 +398,28 @@ def _trigger_data(row: LedgerTrigger) -> dict:
 
 
 def _store(session: Session, model, rows: list, states: list, source: str, fields) -> None:
-    """Write decided ``states`` onto the loaded ``rows`` (or add new rows)."""
+    """Write decided ``states`` onto the loaded ``rows``; insert the new ones in one statement."""
     by_id = {row.id: row for row in rows}
+    new = []
     for state in states:
         row = by_id.get(state.id)
         if row is None:
-            session.add(model(source=source, **{f: getattr(state, f) for f in fields}))
+            new.append({"source": source, **{f: getattr(state, f) for f in fields}})
             continue
         for f in fields:
             setattr(row, f, getattr(state, f))
+    if new:
+        session.execute(insert(model), new)
 
 
-# -- engine and migrations ---------------------------------------------------------------------
-def _engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
-
-        @event.listens_for(engine, "connect")
-        def _no_implicit_transactions(dbapi_connection, _record) -> None:
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _immediate(connection) -> None:
-            # One writer at a time: a second run waits here instead of failing on commit.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+def _messages_by_id(session: Session, identifiers: set[str]) -> dict[str, Message]:
+    """The recorded messages of ``identifiers``, :data:`_IDS_PER_QUERY` ids per query."""
+    ids, step = sorted(identifiers), _IDS_PER_QUERY
+    queries = (
+        select(Message).where(Message.identifier.in_(ids[i : i + step]))
+        for i in range(0, len(ids), step)
+    )
+    return {m.identifier: m for query in queries for m in session.scalars(query)}
 
 
-def alembic_config(engine: Engine):
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
-    return config
-
-
-_MIGRATING = threading.Lock()  # Alembic's command API keeps module-level state
+_IDS_PER_QUERY = 500  # far below SQLite's and PostgreSQL's bound parameter limits

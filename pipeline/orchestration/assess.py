@@ -3,13 +3,13 @@ decision of what to send (``assessment.json``)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import timedelta
 
 from pipeline.assessment.assess import assess_statistics
 from pipeline.assessment.consultation import trigger_to_dict
 from pipeline.assessment.criteria import LEVELS
 from pipeline.assessment.events import event_to_dict
+from pipeline.ledger.records import decision_to_dict
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.ledger_check import require_consistent
 from pipeline.orchestration.workdir import read_netcdf, work_dir, write_assessment
@@ -77,7 +77,7 @@ def assess(source_id: str, run: str, settings: Settings) -> str:
                 for e in result.events
             ],
             "triggers": [trigger_to_dict(t) for t in result.triggers],
-            "decisions": [asdict(d) for d in decisions],
+            "decisions": [decision_to_dict(d) for d in decisions],
         },
     )
     return str(target)

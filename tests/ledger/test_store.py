@@ -204,3 +204,54 @@ def test_trigger_that_moves_materially_is_updated(ledger):
     record(ledger, 0, triggers=[_trigger({"NL012": 2, "DE258": 1}, {"NL": 2, "DE": 1})])
     moved = _trigger({"NL012": 2, "DE258": 1}, {"NL": 2, "DE": 1}, start=16, end=22)
     assert kinds(record(ledger, 3, triggers=[moved])) == [("Update", "orange")]
+
+
+def test_a_run_of_many_events_records_each_message_and_updates_reference_their_alerts(
+    ledger, monkeypatch
+):
+    """Thirty Alerts, then thirty Updates; the messages they update are looked up seven ids per
+    query here, so the lookups span several queries."""
+    from pipeline.ledger import store
+
+    monkeypatch.setattr(store, "_IDS_PER_QUERY", 7)
+    regions = [f"NL{n:03d}" for n in range(1, 31)]
+    alerts = record(ledger, 0, [ev(r, 12, 6, 1) for r in regions])
+    updates = record(ledger, 3, [ev(r, 12, 6, 2) for r in regions])
+    assert kinds(alerts) == [("Alert", "yellow")] * 30
+    assert kinds(updates) == [("Update", "orange")] * 30
+    alert_of = {a.subject: a.identifier for a in alerts}
+    for update in updates:  # sender, the Alert's identifier, its sent time (run 00 + 90 min)
+        alert = alert_of[update.subject]
+        assert update.references == f"{SENDER},{alert},2026-01-15T01:30:00+00:00"
+    recorded = [m.identifier for m in ledger.messages()]  # by sent time, then identifier
+    assert recorded == sorted(a.identifier for a in alerts) + sorted(u.identifier for u in updates)
+    assert {e.region: e.level for e in ledger.events("dwd-icon-d2")} == dict.fromkeys(regions, 2)
+
+
+def test_a_reused_identifier_refuses_the_whole_run(ledger):
+    """A message id already in the ledger (never reused by design): the run is refused in one
+    line and nothing of it is kept, neither its other messages nor its events."""
+    import hashlib
+
+    from sqlalchemy.orm import Session
+
+    from pipeline.errors import LedgerUnavailable
+    from pipeline.ledger.models import Message
+
+    record(ledger, 0, [ev("NL001", 12, 6, 1)])
+    # The Alert run 03 would send for NL002: prefix.source.run.sha256(source|kind|subject)[:12]
+    subject = "dwd-icon-d2:wind:NL002:2026011512"
+    digest = hashlib.sha256(f"dwd-icon-d2|warning|{subject}".encode()).hexdigest()[:12]
+    taken = f"{PREFIX}.dwd-icon-d2.{run_id(3)}.{digest}"
+    with Session(ledger.engine) as session, session.begin():
+        session.add(
+            Message(
+                identifier=taken, sender=SENDER, sent=T0, msg_type="Alert", references="",
+                source="elsewhere", run=run_id(0), kind="warning", subject="x", level=1,
+            )
+        )  # fmt: skip
+    with pytest.raises(LedgerUnavailable, match=r"^ledger .*IntegrityError"):
+        record(ledger, 3, [ev("NL001", 12, 6, 2), ev("NL002", 12, 6, 1)])
+    assert ledger.processed_runs("dwd-icon-d2") == {run_id(0)}
+    assert [m.msg_type for m in ledger.messages() if m.identifier != taken] == ["Alert"]
+    assert [(e.region, e.level) for e in ledger.events("dwd-icon-d2")] == [("NL001", 1)]

@@ -11,12 +11,12 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from pipeline.files import write_bytes_atomic, write_json_atomic
+from pipeline.files import write_all_atomic, write_json_atomic
 from pipeline.geo.nuts import regions_nuts3
 from pipeline.orchestration.config import load_config
 from pipeline.orchestration.workdir import CONSULTATION, read_assessment, work_dir
 from pipeline.publishing.bulletin_parts import ModelRun
-from pipeline.publishing.feed import render_feeds
+from pipeline.publishing.feed import entries_by_language, feed_files
 from pipeline.publishing.geojson import warnings_geojson
 from pipeline.publishing.messages import Publication, render_decisions
 from pipeline.publishing.outbox import Outbox
@@ -55,8 +55,8 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     final = settings.out_dir / source_id / run
     outbox = Outbox(settings.out_dir / "outbox")
     with StagedOutput(final) as staged:
-        for name, data in rendered.files.items():
-            staged.write(f"cap/{name}", data)
+        on_disk = staged.write_synced("cap", rendered.files)
+        outbox.put_all(rendered.files, on_disk=on_disk)  # validated above; immutable once written
         staged.write(
             "warnings.geojson", warnings_geojson(config.regions, assessment, status).encode()
         )
@@ -66,13 +66,15 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         if stats.exists():  # models have statistics; the consultation combines events
             staged.write("statistics.nc", stats.read_bytes())
         staged.write("summary.json", _json(summarise(assessment, config.regions), indent=1))
-        outbox.put_all(rendered.files)  # validated above; immutable once written
         with settings.ledger() as ledger:
-            ledger.enqueue(rendered.deliveries)
+            if rendered.deliveries:  # none without a webhook: no transaction for nothing
+                ledger.enqueue(rendered.deliveries)
             in_force = ledger.active_messages(source_id)
+        entries = entries_by_language(
+            in_force, config.regions, criteria=config.criteria, status=status
+        )  # titled once for the run's feeds and the outbox's
         feeds = functools.partial(
-            render_feeds, in_force, config.regions, criteria=config.criteria, status=status,
-            source_id=source_id, sender=settings.cap_sender,
+            feed_files, entries, source_id=source_id, sender=settings.cap_sender,
             # The run's issue time, with or without alerts: an empty feed of a live pipeline
             # says how fresh it is, so a dead one's stale feed never reads as an all-clear.
             updated=issued(source_id, run, assessment),
@@ -80,8 +82,8 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         )  # fmt: skip
         for name, data in feeds(run=run).items():  # linking the run's folders
             staged.write(name, data)
-        for name, data in feeds(run=None).items():  # the newest, linking the outbox's files
-            write_bytes_atomic(outbox.root / name, data)
+        # the newest, linking the outbox's files
+        write_all_atomic({outbox.root / name: data for name, data in feeds(run=None).items()})
         staged.commit()
     if source_id != CONSULTATION:
         write_status(settings.out_dir / source_id / STATUS, source_id, run, assessment)

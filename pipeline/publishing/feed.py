@@ -40,6 +40,11 @@ FEED_TITLE = {
     "fr": "avis crosswarn en vigueur — {source}",
     "de": "geltende crosswarn-Hinweise — {source}",
 }
+#: Atom's qualified tags by name (a feed has some thousand elements).
+_ATOM = {
+    tag: f"{{{ATOM}}}{tag}"
+    for tag in ("feed", "id", "title", "updated", "author", "name", "link", "entry", "summary")
+}
 RESTRICTED_TITLE = {
     "en": " (restricted: crisis cells only)",
     "nl": " (beperkt: alleen crisiscellen)",
@@ -72,19 +77,35 @@ def render_feeds(
     :meth:`active_messages`), by file name: in the folder of ``run``, or flat in the outbox
     (``run`` None, names prefixed ``feed-{source}``). The restricted feeds are written when
     ``restricted`` (the consultation's, even empty) or when any message is Restricted."""
+    entries = entries_by_language(messages, regions, criteria=criteria, status=status)
+    return feed_files(
+        entries, source_id=source_id, sender=sender, updated=updated, run=run,
+        restricted=restricted,
+    )  # fmt: skip
+
+
+def feed_files(
+    entries: Mapping[str, list[dict]],
+    *,
+    source_id: str,
+    sender: str,
+    updated: str,
+    run: str | None,
+    restricted: bool,
+) -> dict[str, bytes]:
+    """:func:`render_feeds` from the entries of every language (:func:`entries_by_language`):
+    a publication renders them once for the run's folder and the outbox alike."""
     prefix = "feed" if run is not None else f"feed-{source_id}"
     files = {}
     for language in LANGUAGES:
-        entries = feed_entries(messages, regions, criteria=criteria, status=status,
-                               language=language)  # fmt: skip
-        with_restricted = restricted or any(e["scope"] == "Restricted" for e in entries)
+        with_restricted = restricted or any(e["scope"] == "Restricted" for e in entries[language])
         for is_restricted in (False, True) if with_restricted else (False,):
             scope = "Restricted" if is_restricted else "Public"
             siblings = {lang: feed_name(lang, restricted=is_restricted, prefix=prefix)
                         for lang in LANGUAGES}  # fmt: skip
             title = FEED_TITLE[language].format(source=source_id)
             files[siblings[language]] = render_feed(
-                [e for e in entries if e["scope"] == scope],
+                [e for e in entries[language] if e["scope"] == scope],
                 feed_id=_feed_id(sender, source_id, language, restricted=is_restricted),
                 title=title + (RESTRICTED_TITLE[language] if is_restricted else ""),
                 updated=updated,
@@ -108,10 +129,10 @@ def render_feed(
     """One feed: ``entries`` as :func:`feed_entries` makes them, ``href`` each one's CAP file
     as a link from the feed, ``siblings`` the file names of this feed in each language (its
     own is the ``self`` link)."""
-    feed = etree.Element(f"{{{ATOM}}}feed", {XML_LANG: language}, nsmap={None: ATOM})
+    feed = etree.Element(_ATOM["feed"], {XML_LANG: language}, nsmap={None: ATOM})
 
     def sub(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
-        element = etree.SubElement(parent, f"{{{ATOM}}}{tag}", **attrs)
+        element = etree.SubElement(parent, _ATOM[tag], **attrs)
         if text is not None:
             element.text = text
         return element
@@ -145,35 +166,57 @@ def feed_entries(
     """The feed's entries for messages in force, titled in ``language`` from what was
     published (not read back): identifier, run, sent, title, msg_type, scope, level (the
     published one: severity orders the feed) and onset."""
+    return entries_by_language(
+        messages, regions, criteria=criteria, status=status, languages=(language,)
+    )[language]
+
+
+def entries_by_language(
+    messages: list[SentMessage],
+    regions,
+    *,
+    criteria: Mapping[str, AuthorityCriteria],
+    status: str,
+    languages: tuple[str, ...] = LANGUAGES,
+) -> dict[str, list[dict]]:
+    """:func:`feed_entries` in each of ``languages``, each message read once for all."""
     names = regions["name"].astype(str).to_dict()
-    entries = []
+    entries: dict[str, list[dict]] = {language: [] for language in languages}
     for message in messages:
         data = message.data
         if message.kind == "warning":
             event = event_from_dict(data)
-            title = warning_title(
-                language, event=event, level=message.level, area=names[event.region],
-                criteria=criteria, status=status,
-            )  # fmt: skip
+            area = names[event.region]
+            titles = {
+                language: warning_title(
+                    language, event=event, level=message.level, area=area, criteria=criteria,
+                    status=status,
+                )
+                for language in languages
+            }  # fmt: skip
             scope, onset = "Public", event.onset
         else:
-            title = trigger_title(
-                language, data, names=names, criteria=criteria, status=status,
-                msg_type=message.msg_type,
-            )  # fmt: skip
+            titles = {
+                language: trigger_title(
+                    language, data, names=names, criteria=criteria, status=status,
+                    msg_type=message.msg_type,
+                )
+                for language in languages
+            }  # fmt: skip
             scope, onset = "Restricted", datetime.fromisoformat(data["start"])
-        entries.append(
-            {
-                "identifier": message.identifier,
-                "run": message.run,
-                "sent": message.sent,
-                "title": title,
-                "msg_type": message.msg_type,
-                "scope": scope,
-                "level": message.level,
-                "onset": onset,
-            }
-        )
+        for language in languages:
+            entries[language].append(
+                {
+                    "identifier": message.identifier,
+                    "run": message.run,
+                    "sent": message.sent,
+                    "title": titles[language],
+                    "msg_type": message.msg_type,
+                    "scope": scope,
+                    "level": message.level,
+                    "onset": onset,
+                }
+            )
     return entries
 
 

@@ -46,10 +46,11 @@ def warnings_geojson(regions: gpd.GeoDataFrame, assessment: dict, status: str) -
     features = []
     for region_id in sorted(events):
         region = regions.loc[region_id]
+        country = region["country"]  # read once: every hazard's level is its country's
         props = {
             "region": region_id,
             "name": region["name"],
-            "country": region["country"],
+            "country": country,
             "crisis_cells": list(region["crisis_cells"]),
             "status": status,
             "source": assessment["source"],
@@ -61,7 +62,7 @@ def warnings_geojson(regions: gpd.GeoDataFrame, assessment: dict, status: str) -
         for hazard in sorted(set(assessment["levels"]) | set(warned)):
             levels = assessment["levels"].get(hazard, {}).get(region_id)
             if levels is not None:  # else no model assessing this hazard covers the region
-                props[f"{hazard}_level"] = LEVELS[levels[region["country"]]]
+                props[f"{hazard}_level"] = LEVELS[levels[country]]
                 props |= {f"{hazard}_level_{c}": LEVELS[v] for c, v in sorted(levels.items())}
             if hazard in warned:
                 props |= _timing(hazard, warned[hazard])

@@ -6,6 +6,7 @@ stage's, which follows once the CAP files are out). Pure: nothing is written her
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -70,9 +71,10 @@ def render_decisions(
     their webhook deliveries. ``criteria``: every authority's, by country (each message names
     the authority it is computed under, and links its official warnings)."""
     rendered = Rendered()
+    region_of = functools.cache(regions.loc.__getitem__)  # a row per region, not per message
     for decision in decisions:
         if decision["kind"] == "warning":
-            _render_warning(rendered, decision, publication, regions, criteria, nuts3)
+            _render_warning(rendered, decision, publication, region_of, criteria, nuts3)
         else:
             _render_trigger(rendered, decision, publication, regions, criteria, cells)
     return rendered
@@ -117,10 +119,10 @@ def _context(decision: dict, publication: Publication) -> AlertContext:
     )
 
 
-def _render_warning(rendered, decision, publication, regions, criteria, nuts3) -> None:
+def _render_warning(rendered, decision, publication, region_of, criteria, nuts3) -> None:
     name = f"{decision['identifier']}.xml"
     event = event_from_dict(decision["data"])
-    region = regions.loc[event.region]
+    region = region_of(event.region)
     xml = render_cap(
         event,
         _context(decision, publication),

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.files import exchange, fsync_all
@@ -29,32 +30,49 @@ class StagedOutput:
         # Unique across hosts and processes sharing the volume; a leftover is never reused.
         self.stage = final.with_name(f".{final.name}.staging-{uuid.uuid4().hex[:16]}")
         self.stage.mkdir(parents=True)
+        self._folders = {self.stage}
+        #: What :meth:`write` wrote (size, SHA-256), for the manifest without reading it back;
+        #: and what is already fsynced (:meth:`write_synced`).
+        self._written: dict[Path, tuple[int, str]] = {}
+        self._synced: set[Path] = set()
 
     def path(self, relative: str) -> Path:
+        """Where to write ``relative`` in the staging directory (its folder made)."""
         target = self.stage / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        self._written.pop(target, None)  # the caller writes it: described when committed
+        if target in self._synced:  # others may link to it: replaced, never changed in place
+            self._synced.discard(target)
+            target.unlink()
         return target
 
     def write(self, relative: str, data: bytes) -> Path:
+        """Stage ``data`` as ``relative``; return where it will be once committed."""
         target = self.path(relative)
         target.write_bytes(data)
+        self._written[target] = (len(data), hashlib.sha256(data).hexdigest())
         return self.final / relative
+
+    def write_synced(self, folder: str, files: Mapping[str, bytes]) -> dict[str, Path]:
+        """Stage each (name, data) of ``files`` in ``folder`` and fsync them now rather than at
+        the commit; return their staged paths by name, which others may link to before the
+        commit (the outbox's CAP messages: on disk before the outbox names them)."""
+        staged = {}
+        for name, data in files.items():
+            self.write(f"{folder}/{name}", data)
+            staged[name] = self.stage / folder / name
+        fsync_all(staged.values())
+        self._synced.update(staged.values())
+        return staged
 
     def commit(self) -> Path:
         """Write the manifest, then replace the final directory with the staged one."""
         files = sorted(p for p in self.stage.rglob("*") if p.is_file())
-        manifest = {
-            "files": [
-                {
-                    "path": str(p.relative_to(self.stage)),
-                    "size": p.stat().st_size,
-                    "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
-                }
-                for p in files
-            ]
-        }
+        manifest = {"files": [self._described(p) for p in files]}
         (self.stage / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        fsync_all([*files, self.stage / "manifest.json"])
+        fsync_all([*(p for p in files if p not in self._synced), self.stage / "manifest.json"])
         if self.final.exists() and exchange(self.stage, self.final):
             shutil.rmtree(self.stage, ignore_errors=True)  # now the earlier version
             return self.final
@@ -64,6 +82,14 @@ class StagedOutput:
         os.replace(self.stage, self.final)
         shutil.rmtree(old, ignore_errors=True)
         return self.final
+
+    def _described(self, path: Path) -> dict:
+        """A file's manifest entry: its path, size and SHA-256."""
+        if path in self._written:
+            size, digest = self._written[path]
+        else:  # written through :meth:`path`
+            size, digest = path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()
+        return {"path": str(path.relative_to(self.stage)), "size": size, "sha256": digest}
 
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)

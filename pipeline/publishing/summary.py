@@ -12,9 +12,10 @@ from pipeline.geo.regions import CrisisCell
 def summarise(assessment: dict, regions: gpd.GeoDataFrame) -> dict:
     """Regions per own peak level per country, and the triggers."""
     counts: dict[str, dict[str, int]] = {}
+    countries = regions["country"].to_dict()  # looked up per region and hazard
     for hazard, by_region in assessment["levels"].items():
         for region_id, levels in by_region.items():
-            country = regions.loc[region_id, "country"]
+            country = countries[region_id]
             name = LEVELS[levels[country]]
             counts.setdefault(hazard, {}).setdefault(country, {n: 0 for n in LEVELS})
             counts[hazard][country][name] += 1

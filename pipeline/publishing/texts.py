@@ -18,8 +18,10 @@ authority had spoken. So every text:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 
 from pipeline.assessment.criteria import (
     LEVELS,
@@ -101,23 +103,31 @@ def _names(language: str, names: Iterable[str], *, compound: bool = False) -> st
     return f"{', '.join(first)} {phrases.AND[language]} {last}" if first else last
 
 
-def _guidance(language: str, authorities: list[AuthorityCriteria]) -> dict[str, str]:
+def _guidance(language: str, authorities: list[AuthorityCriteria]) -> Mapping[str, str]:
     """The statements that this is crosswarn guidance and not an authority's warning: the
     headline's, the description's (with the official warnings' pages), and the sender name."""
+    return _guidance_of(language, tuple((a.authority, a.web) for a in authorities))
+
+
+@functools.lru_cache(maxsize=256)
+def _guidance_of(language: str, authorities: tuple[tuple[str, str], ...]) -> Mapping[str, str]:
+    """:func:`_guidance` by the authorities' names and pages, made once per language and set
+    of authorities (every message and feed title of a run repeats it)."""
     words = phrases.SENTENCES[language]
-    names = [a.authority for a in authorities]
+    names = [authority for authority, _ in authorities]
     criteria = _names(language, names, compound=True)
     if len(names) == 1:
         not_official = words["not_one"].format(authority=names[0])
     else:
         not_official = words["not_any"]
-    links = "; ".join(f"{a.authority} {a.web}" for a in authorities)
-    return {
+    links = "; ".join(f"{authority} {web}" for authority, web in authorities)
+    statements = {
         "headline": words["statement_short"].format(criteria=criteria, not_official=not_official),
         "statement": words["statement"].format(criteria=criteria, not_official=not_official),
         "links": words["links"].format(links=links),
         "sender": words["sender"].format(criteria=criteria),
     }
+    return MappingProxyType(statements)  # shared by every caller: read-only
 
 
 # --- warnings -----------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ class Ledger:
 
     def check_schema(self) -> None:
         """Refuse a ledger that is not at the newest schema, saying what to do."""
-        if self._checked:
+        if self._checked or self.engine.url in _AT_HEAD:
             return
         from alembic.script import ScriptDirectory
 
@@ -108,6 +108,7 @@ class Ledger:
                 "`crosswarn ledger migrate` (the DAGs and make demo do this first)"
             )
         self._checked = True
+        _AT_HEAD.add(self.engine.url)
 
     # -- decisions ----------------------------------------------------------------------------
     def record_run(
@@ -230,12 +231,13 @@ class Ledger:
         found = []
         with Session(self.engine) as session:
             for model in (LedgerEvent, LedgerTrigger):
-                for row in _active(session, model, source, lock=False):
-                    message = session.get(Message, row.last_message)
-                    if message is None:
+                rows = _active(session, model, source, lock=False)
+                last = _messages_by_id(session, {row.last_message for row in rows})
+                for row in rows:
+                    if row.last_message not in last:
                         continue
                     data = row.data if model is LedgerEvent else _trigger_data(row)
-                    found.append(_sent(message, data))
+                    found.append(_sent(last[row.last_message], data))
         return found
 
     def referenced(self) -> tuple[set[tuple[str, str]], set[str]]:
@@ -248,9 +250,8 @@ class Ledger:
             for model in (LedgerEvent, LedgerTrigger):
                 for row in session.scalars(select(model).where(model.status == "active")):
                     messages.add(row.last_message)
-                    current = session.get(Message, row.last_message)
-                    if current is not None:  # the run whose message is still in force
-                        runs.add((current.source, current.run))
+            # the runs whose messages are still in force
+            runs.update((m.source, m.run) for m in _messages_by_id(session, messages).values())
             query = select(DeliveryRow.identifier).where(
                 DeliveryRow.status.in_(("pending", "sending"))
             )
@@ -421,5 +422,9 @@ def _messages_by_id(session: Session, identifiers: set[str]) -> dict[str, Messag
     )
     return {m.identifier: m for query in queries for m in session.scalars(query)}
 
+
+#: Ledgers this process found at the newest schema (a schema only moves forward: not checked
+#: again by every stage of a run).
+_AT_HEAD: set = set()
 
 _IDS_PER_QUERY = 500  # far below SQLite's and PostgreSQL's bound parameter limits

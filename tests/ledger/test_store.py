@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from pipeline.assessment.consultation import EventPolicy, Trigger
 from pipeline.assessment.events import Event
+from pipeline.errors import ConfigError
 from pipeline.ledger.store import Ledger
 from tests.conftest import postgres_admin
 
@@ -255,3 +256,21 @@ def test_a_reused_identifier_refuses_the_whole_run(ledger):
     assert ledger.processed_runs("dwd-icon-d2") == {run_id(0)}
     assert [m.msg_type for m in ledger.messages() if m.identifier != taken] == ["Alert"]
     assert [(e.region, e.level) for e in ledger.events("dwd-icon-d2")] == [("NL001", 1)]
+
+
+def test_a_ledger_not_at_the_newest_schema_is_refused_until_migrated(url):
+    """Every stage checks the schema before reading or writing; once a ledger is found at the
+    newest schema, later stages of the process do not check it again."""
+    fresh = Ledger(url, sender=SENDER, oid_prefix=PREFIX)
+    try:
+        with pytest.raises(ConfigError, match=r"schema is at nothing.*crosswarn ledger migrate"):
+            fresh.active_messages("dwd-icon-d2")
+        fresh.migrate()
+        assert fresh.active_messages("dwd-icon-d2") == []
+    finally:
+        fresh.close()
+    again = Ledger(url, sender=SENDER, oid_prefix=PREFIX)
+    try:
+        assert again.active_messages("dwd-icon-d2") == []
+    finally:
+        again.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import gc
 import json
 
 import pytest
@@ -36,6 +37,8 @@ def _run(mirror, tmp_path) -> list[str]:
 def test_run_end_to_end_then_a_broken_run_exits_non_zero(mirror, tmp_path, capsys):
     timings = tmp_path / "timings.json"
     assert main([*_run(mirror, tmp_path), "--timings", str(timings)]) == 0
+    # Collections were held while crosswarn loaded: back on, and nothing left frozen.
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     out = tmp_path / "out" / "dwd-icon-d2" / RUN
     # 10 + s m/s gusts everywhere: 11 m/s (40 km/h) at +1 h up to 58 m/s at +48 h.
     assert "warning events" in capsys.readouterr().out

@@ -246,3 +246,22 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     if written:
         session.exitstatus = 1
         print(f"\ntests wrote into the user's folders: {written[:10]}")
+
+
+@pytest.fixture
+def decompressions(monkeypatch) -> list[int]:
+    """The size of every bz2 decompression crosswarn makes from here on (the standard library's
+    ``bz2.decompress``, which ``pipeline.sources.grib`` calls)."""
+    import bz2
+
+    from pipeline.sources import grib
+
+    sizes: list[int] = []
+    real = bz2.decompress
+
+    def counted(data: bytes) -> bytes:
+        sizes.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(grib.bz2, "decompress", counted)
+    return sizes

@@ -4,7 +4,6 @@ those of the two stages run apart."""
 
 from __future__ import annotations
 
-import bz2
 import hashlib
 import json
 
@@ -42,27 +41,19 @@ def _settings(mirror, tmp_path, name: str) -> Settings:
     )
 
 
-@pytest.fixture
-def decompressions(monkeypatch) -> list[int]:
-    """The size of every bz2 decompression made from here on."""
-    sizes: list[int] = []
-    real = bz2.decompress
-
-    def counted(data: bytes) -> bytes:
-        sizes.append(len(data))
-        return real(data)
-
-    monkeypatch.setattr(grib.bz2, "decompress", counted)
-    return sizes
+def _two_stages(mirror, tmp_path) -> Settings:
+    """The settings of the run fetched, then its statistics computed, as two stages."""
+    apart = _settings(mirror, tmp_path, "apart")
+    stages.fetch(SOURCE, RUN, apart)
+    stages.statistics(SOURCE, RUN, apart)
+    return apart
 
 
 def test_one_pass_decompresses_each_file_once_and_equals_the_two_stages(
     mirror, tmp_path, decompressions
 ):
     _, served = mirror
-    apart = _settings(mirror, tmp_path, "apart")
-    stages.fetch(SOURCE, RUN, apart)
-    stages.statistics(SOURCE, RUN, apart)
+    apart = _two_stages(mirror, tmp_path)
     decompressions.clear()
 
     together = _settings(mirror, tmp_path, "together")
@@ -91,9 +82,7 @@ def test_one_pass_decompresses_each_file_once_and_equals_the_two_stages(
 def test_files_fetched_ahead_are_decompressed_once_too(mirror, tmp_path, decompressions):
     """As ``crosswarn run`` does: the first files are fetched while the process loads."""
     _, served = mirror
-    apart = _settings(mirror, tmp_path, "apart")
-    stages.fetch(SOURCE, RUN, apart)
-    stages.statistics(SOURCE, RUN, apart)
+    apart = _two_stages(mirror, tmp_path)
     decompressions.clear()
 
     ahead = _settings(mirror, tmp_path, "ahead")

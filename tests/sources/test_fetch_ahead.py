@@ -12,7 +12,7 @@ import re
 import pytest
 
 from pipeline.errors import DataNotYetAvailable, InvalidDataError
-from pipeline.sources import download, grib
+from pipeline.sources import download
 from pipeline.sources.dwd import IconD2
 from pipeline.sources.streamed import StreamedFetch, first_reads
 from tests.sources.dwd_tree import base_url, write_run
@@ -29,19 +29,6 @@ def source(loopback, tmp_path) -> IconD2:
 @pytest.fixture
 def served(source, loopback):
     return write_run(loopback.root, source, RUN, ["vmax_10m", "tot_prec"], [0, 1, 2, 3])
-
-
-@pytest.fixture
-def decompressions(monkeypatch) -> list[int]:
-    sizes: list[int] = []
-    real = bz2.decompress
-
-    def counted(data: bytes) -> bytes:
-        sizes.append(len(data))
-        return real(data)
-
-    monkeypatch.setattr(grib.bz2, "decompress", counted)
-    return sizes
 
 
 def _path(source, archive, param, step):

@@ -61,29 +61,6 @@ def feed_name(language: str, *, restricted: bool = False, prefix: str = "feed") 
     return f"{prefix}{scope}{suffix}.atom"
 
 
-def render_feeds(
-    messages: list[SentMessage],
-    regions,
-    *,
-    criteria: Mapping[str, AuthorityCriteria],
-    status: str,
-    source_id: str,
-    sender: str,
-    updated: str,
-    run: str | None,
-    restricted: bool,
-) -> dict[str, bytes]:
-    """Every feed of ``source_id``'s messages in force (the ledger's
-    :meth:`active_messages`), by file name: in the folder of ``run``, or flat in the outbox
-    (``run`` None, names prefixed ``feed-{source}``). The restricted feeds are written when
-    ``restricted`` (the consultation's, even empty) or when any message is Restricted."""
-    entries = entries_by_language(messages, regions, criteria=criteria, status=status)
-    return feed_files(
-        entries, source_id=source_id, sender=sender, updated=updated, run=run,
-        restricted=restricted,
-    )  # fmt: skip
-
-
 def feed_files(
     entries: Mapping[str, list[dict]],
     *,
@@ -93,8 +70,11 @@ def feed_files(
     run: str | None,
     restricted: bool,
 ) -> dict[str, bytes]:
-    """:func:`render_feeds` from the entries of every language (:func:`entries_by_language`):
-    a publication renders them once for the run's folder and the outbox alike."""
+    """Every feed of ``source_id``'s messages in force, from their entries in every language
+    (:func:`entries_by_language`, built once for the run's folder and the outbox alike), by
+    file name: in the folder of ``run``, or flat in the outbox (``run`` None, names prefixed
+    ``feed-{source}``). The restricted feeds are written when ``restricted`` (the
+    consultation's, even empty) or when any message is Restricted."""
     prefix = "feed" if run is not None else f"feed-{source_id}"
     files = {}
     for language in LANGUAGES:

@@ -4,34 +4,12 @@ and the outbox never overwrites a file with other content."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from pipeline.errors import InvalidDataError
 from pipeline.files import fsync_all, write_all_atomic
 from pipeline.publishing.outbox import Outbox
 from pipeline.publishing.staging import StagedOutput
-
-
-@pytest.fixture
-def journal(monkeypatch) -> list[tuple[str, str]]:
-    """The fsyncs (by file name) and renames (by target name), in the order they happen."""
-    events: list[tuple[str, str]] = []
-    fsync, replace = os.fsync, os.replace
-
-    def recorded_fsync(fd: int) -> None:
-        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}")).name))
-        fsync(fd)
-
-    def recorded_replace(src, dst) -> None:
-        events.append(("rename", Path(dst).name))
-        replace(src, dst)
-
-    monkeypatch.setattr(os, "fsync", recorded_fsync)
-    monkeypatch.setattr(os, "replace", recorded_replace)
-    return events
 
 
 def test_write_all_atomic_fsyncs_every_file_before_the_first_rename(tmp_path, journal):

@@ -7,7 +7,14 @@ import pandas as pd
 from lxml import etree
 
 from pipeline.ledger.records import SentMessage
-from pipeline.publishing.feed import ATOM, XML_LANG, feed_entries, render_feed, render_feeds
+from pipeline.publishing.feed import (
+    ATOM,
+    XML_LANG,
+    entries_by_language,
+    feed_entries,
+    feed_files,
+    render_feed,
+)
 from tests.publishing.authorities import CRITERIA
 
 A = {"a": ATOM}
@@ -108,10 +115,16 @@ def test_titles_are_in_the_feeds_language_with_level_and_onset():
     )
 
 
+def _render(messages, **feed) -> dict[str, bytes]:
+    """The feed files of ``messages``, as publish renders them (entries titled once)."""
+    entries = entries_by_language(messages, REGIONS, criteria=CRITERIA, status="Actual")
+    return feed_files(entries, updated=SENT, **feed)
+
+
 def _feeds(messages, *, run=RUN, restricted=False) -> dict[str, etree._Element]:
-    files = render_feeds(
-        messages, REGIONS, criteria=CRITERIA, status="Actual", source_id="dwd-icon-d2",
-        sender="crosswarn@example.org", updated=SENT, run=run, restricted=restricted,
+    files = _render(
+        messages, source_id="dwd-icon-d2", sender="crosswarn@example.org", run=run,
+        restricted=restricted,
     )  # fmt: skip
     return {name: etree.fromstring(data) for name, data in files.items()}
 
@@ -171,10 +184,6 @@ def test_the_consultation_has_its_restricted_feeds_even_when_nothing_is_in_force
 
 def test_feeds_are_identical_for_identical_input():
     messages = [_warning("oid.1"), TRIGGER]
-    assert render_feeds(
-        messages, REGIONS, criteria=CRITERIA, status="Actual", source_id="s", sender="x",
-        updated=SENT, run=RUN, restricted=True,
-    ) == render_feeds(
-        list(reversed(messages)), REGIONS, criteria=CRITERIA, status="Actual", source_id="s",
-        sender="x", updated=SENT, run=RUN, restricted=True,
-    )  # fmt: skip
+    assert _render(messages, source_id="s", sender="x", run=RUN, restricted=True) == _render(
+        list(reversed(messages)), source_id="s", sender="x", run=RUN, restricted=True
+    )

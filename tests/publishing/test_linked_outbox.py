@@ -21,25 +21,6 @@ MESSAGES = {f"2.49.0.0.0.0.CROSSWARN.s.2026011500.{i:02d}.xml": f"<alert n='{i}'
             for i in range(12)}  # fmt: skip
 
 
-@pytest.fixture
-def journal(monkeypatch) -> list[tuple[str, str]]:
-    """The fsyncs (by file name) and hard links (by new name), in the order they happen."""
-    events: list[tuple[str, str]] = []
-    fsync, link = os.fsync, os.link
-
-    def recorded_fsync(fd: int) -> None:
-        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}")).name))
-        fsync(fd)
-
-    def recorded_link(src, dst) -> None:
-        events.append(("link", Path(dst).name))
-        link(src, dst)
-
-    monkeypatch.setattr(os, "fsync", recorded_fsync)
-    monkeypatch.setattr(os, "link", recorded_link)
-    return events
-
-
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -35,14 +35,18 @@ REGISTRY: dict[str, tuple[str, str]] = {
 
 
 @functools.cache
+def _load(source_id: str) -> type[Source]:
+    """The adapter class of ``source_id``, importing its module alone (a run of one source
+    does not load the others': KNMI's imports eccodes, which `crosswarn run` loads later)."""
+    module, name = REGISTRY[source_id]
+    source = getattr(importlib.import_module(module), name)
+    if source.id != source_id:
+        raise ConfigError(f"{module}.{name} has id {source.id!r}, registered as {source_id!r}")
+    return source
+
+
 def _sources() -> dict[str, type[Source]]:
-    sources = {}
-    for source_id, (module, name) in REGISTRY.items():
-        source = getattr(importlib.import_module(module), name)
-        if source.id != source_id:
-            raise ConfigError(f"{module}.{name} has id {source.id!r}, registered as {source_id!r}")
-        sources[source_id] = source
-    return sources
+    return {source_id: _load(source_id) for source_id in REGISTRY}
 
 
 def __getattr__(name: str):
@@ -55,7 +59,7 @@ def get_source(source_id: str) -> type[Source]:
     if source_id not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
         raise ConfigError(f"unknown source {source_id!r}; known sources: {known}")
-    return _sources()[source_id]
+    return _load(source_id)
 
 
 def describe_sources(width: int = 100) -> list[str]:

@@ -17,6 +17,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,12 +76,18 @@ def fetch_all(
     retries first, "not yet published" (with how many files are missing) last.
     """
     jobs = list(jobs)
-    with httpx.Client(timeout=timeout_s, follow_redirects=True) as client:
+    known = known or {}
+    # Files this process has just fetched and that are still archived are taken as they are.
+    results: list = [known.get(job[1]) if job[1] in known and job[1].exists() else None
+                     for job in jobs]  # fmt: skip
+    todo = [job for job, result in zip(jobs, results, strict=True) if result is None]
+    # One client for every download over HTTP (none for a mirror on disk).
+    http = any(job[0].startswith(("http:", "https:")) for job in todo)
+    client = httpx.Client(timeout=timeout_s, follow_redirects=True) if http else None
+    with client or nullcontext():
 
         def one(job: tuple) -> ArchivedFile | CrosswarnError:
             url, dest, *ranges = job
-            if known and dest in known and dest.exists():
-                return known[dest]
             try:
                 return fetch(
                     url,
@@ -96,8 +103,8 @@ def fetch_all(
                 return exc
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            done = pool.map(one, jobs)
-            results = list(progress(done, desc="fetch", total=len(jobs), unit="file"))
+            fetched = progress(pool.map(one, todo), desc="fetch", total=len(todo), unit="file")
+            results = [result if result is not None else next(fetched) for result in results]
     raise_worst([r for r in results if isinstance(r, CrosswarnError)], len(jobs))
     return results  # type: ignore[return-value]
 

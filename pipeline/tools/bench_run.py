@@ -92,6 +92,9 @@ def _run_child(source_id: str, run: str, mirror: Path, tmp: Path, cache: Path, w
         "CROSSWARN_DOWNLOAD_WORKERS": str(workers),
         "CROSSWARN_DECODE_WORKERS": str(workers),
     }
+    # As an installed crosswarn runs: its modules' bytecode compiled (by the warm-up run if
+    # `make` has not compiled them since they changed), not compiled again at every start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     peak, trace = tmp / "peak-rss-kb", tmp / "rss-trace"
     timings = tmp / "timings.json"
     command = [sys.executable, "-c", _CHILD, str(peak), str(trace), "run", source_id, "--run", run,

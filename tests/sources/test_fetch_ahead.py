@@ -7,7 +7,10 @@ from __future__ import annotations
 import bz2
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -177,3 +180,38 @@ def test_the_archive_completion_takes_the_records_of_files_just_fetched(
             == hashlib.sha256(path.read_bytes()).hexdigest()
         )
     assert _requests_of(loopback, read) == 1
+
+
+def test_the_fetch_ahead_starts_before_eccodes_xarray_and_dask_load(tmp_path):
+    """`crosswarn run` fetches its first files while the rest of crosswarn loads: making the
+    source and its fetch imports neither the decoder (eccodes) nor xarray and dask, nor the
+    other sources' adapters (KNMI's loads eccodes)."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pipeline.settings import Settings\n"
+        "from pipeline.sources import make_source\n"
+        "from pipeline.sources.streamed import StreamedFetch\n"
+        "source = make_source('dwd-icon-d2', Settings())\n"
+        f"with StreamedFetch(source, {RUN!r}, Path({str(tmp_path)!r})):\n"
+        "    pass\n"
+        "print(sorted(m for m in ('eccodes', 'xarray', 'dask', 'pipeline.sources.knmi',\n"
+        "                         'pipeline.sources.ecmwf') if m in sys.modules))\n"
+    )
+    env = os.environ | {"CROSSWARN_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_mirror_on_disk_is_fetched_without_an_http_client(tmp_path):
+    """Files under a ``file://`` base are copied: no HTTP client (and its TLS context) is made."""
+    mirror = tmp_path / "mirror"
+    source = IconD2(base_url(mirror.as_uri()), cache_dir=tmp_path / "cache")
+    served = write_run(mirror, source, RUN, ["tot_prec"], [0, 1])
+    archive = tmp_path / "archive"
+    with StreamedFetch(source, RUN, archive) as fetching:
+        data = fetching.read(_path(source, archive, "tot_prec", 1))
+        assert fetching._client is None
+    assert data == bz2.decompress(served[-1].read_bytes())

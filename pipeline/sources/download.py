@@ -103,8 +103,9 @@ def fetch_all(
                 return exc
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            fetched = progress(pool.map(one, todo), desc="fetch", total=len(todo), unit="file")
-            results = [result if result is not None else next(fetched) for result in results]
+            fetched = pool.map(one, todo)
+            every = (result if result is not None else next(fetched) for result in results)
+            results = list(progress(every, desc="fetch", total=len(jobs), unit="file"))
     raise_worst([r for r in results if isinstance(r, CrosswarnError)], len(jobs))
     return results  # type: ignore[return-value]
 

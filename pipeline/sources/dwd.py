@@ -191,14 +191,7 @@ class DwdIcon(GribSource):
         ``manifest=False`` skips the run's manifest (when fetching one variable of several);
         ``known`` gives the records of files this process has just archived (not hashed again).
         """
-        params = self.check_params(params)
-        steps = self.steps(run) if steps is None else steps
-        jobs = [
-            (self.locate(run, p, s), self.archive_path(archive, run, p, s))
-            for p in params
-            for s in steps
-            if s or p not in self.not_at_start
-        ]
+        jobs = self.files(run, archive, params=params, steps=steps)
         run_dir = archive / self.id / run
         try:
             records = fetch_all(
@@ -219,6 +212,24 @@ class DwdIcon(GribSource):
             write_manifest(run_dir, files)
         log.info("%s %s: %d files archived in %s", self.id, run, len(files), run_dir)
         return run_dir
+
+    def files(
+        self,
+        run: str,
+        archive: Path,
+        *,
+        params: list[str] | None = None,
+        steps: list[int] | None = None,
+    ) -> list[tuple[str, Path]]:
+        """(URL, archive path) of each file :meth:`fetch` archives (default: every step of
+        the default variables)."""
+        steps = self.steps(run) if steps is None else steps
+        return [
+            (self.locate(run, p, s), self.archive_path(archive, run, p, s))
+            for p in self.check_params(params)
+            for s in steps
+            if s or p not in self.not_at_start
+        ]
 
     def _raise_if_removed(
         self, run: str, params: list[str], archive: Path, cause: Exception

@@ -86,12 +86,22 @@ class StreamedFetch:
         )
         return handed[-1]
 
-    def ahead(self, paths: Iterable[Path], *, workers: int, max_bytes: int = AHEAD_BYTES) -> None:
+    def ahead(
+        self,
+        paths: Iterable[Path],
+        *,
+        workers: int,
+        max_bytes: int = AHEAD_BYTES,
+        unread: Iterable[Path] = (),
+    ) -> None:
         """Fetch ``paths`` in that order in ``workers`` background threads, keeping each GRIB
         for :meth:`read`, until :meth:`stop_ahead` or ``max_bytes`` of GRIB are held. A file
         :meth:`read` asked for first is not fetched again; a failure is raised by the
-        :meth:`read` of that file, as if it had fetched it."""
+        :meth:`read` of that file, as if it had fetched it. The files among ``paths`` that
+        are also ``unread`` (no statistic reads them) are archived, their GRIB not kept; a
+        failure of one is left to the archive's completion, which fetches it again."""
         queue = iter(list(paths))
+        unread = set(unread)
         budget = [0]  # bytes of GRIB fetched ahead so far, by every thread
 
         def work() -> None:
@@ -101,7 +111,8 @@ class StreamedFetch:
                     if path is None:
                         return
                     future: Future[bytes] = Future()
-                    self._fetched_ahead[path] = future
+                    if path not in unread:
+                        self._fetched_ahead[path] = future
                 try:
                     data = self._fetch(path)
                 except BaseException as exc:  # re-raised by the read() of this file
@@ -138,15 +149,29 @@ def streams(source) -> bool:
     return isinstance(source, DwdIcon)
 
 
-def first_reads(source: DwdIcon, run: str, archive: Path) -> list[Path]:
-    """The files the statistics read first: the first of each default variable (read while
-    the run's tasks are planned), then the accumulated variables' by step (the computation
-    starts with their windows, which tie the steps together), then the others'."""
+def _read(source: DwdIcon, run: str, archive: Path) -> dict[str, list[Path]]:
+    """The files the statistics read, by default variable."""
     steps = source.steps(run)
-    files = {p: [source.archive_path(archive, run, p, s) for s in source.needed(p, steps)]
-             for p in source.default_params}  # fmt: skip
+    return {p: [source.archive_path(archive, run, p, s) for s in source.needed(p, steps)]
+            for p in source.default_params}  # fmt: skip
+
+
+def unread(source: DwdIcon, run: str, archive: Path) -> list[Path]:
+    """The run's files the archive keeps that no statistic reads (the first step of an
+    instantaneous variable)."""
+    read = {path for paths in _read(source, run, archive).values() for path in paths}
+    return [path for _, path in source.files(run, archive) if path not in read]
+
+
+def first_reads(source: DwdIcon, run: str, archive: Path) -> list[Path]:
+    """The order files are fetched ahead: the first the statistics read of each default
+    variable (read while the run's tasks are planned), then the files no statistic reads
+    (else the archive's completion fetches them after the statistics, on one core), then the
+    accumulated variables' by step (the computation starts with their windows, which tie
+    the steps together), then the others'."""
+    files = _read(source, run, archive)
     accumulated = sorted(files, key=lambda p: source.table[p].kind != "accumulated")
-    return list(dict.fromkeys([f[0] for f in files.values()] + [
+    return list(dict.fromkeys([f[0] for f in files.values()] + unread(source, run, archive) + [
         path for param in accumulated for path in files[param]]))  # fmt: skip
 
 
@@ -158,5 +183,10 @@ def fetching_ahead(source_id: str, run: str, settings: Settings) -> StreamedFetc
     if not streams(source) or settings.dask_scheduler:
         return None
     fetching = StreamedFetch(source, run, settings.archive_dir)
-    fetching.ahead(first_reads(source, run, settings.archive_dir), workers=AHEAD_WORKERS)
+    archive = settings.archive_dir
+    fetching.ahead(
+        first_reads(source, run, archive),
+        workers=AHEAD_WORKERS,
+        unread=unread(source, run, archive),
+    )
     return fetching

@@ -17,7 +17,7 @@ import pytest
 from pipeline.errors import DataNotYetAvailable, InvalidDataError
 from pipeline.sources import download
 from pipeline.sources.dwd import IconD2
-from pipeline.sources.streamed import StreamedFetch, first_reads
+from pipeline.sources.streamed import StreamedFetch, first_reads, unread
 from tests.sources.dwd_tree import base_url, write_run
 
 RUN = "2026011500"
@@ -140,6 +140,13 @@ def test_the_first_reads_are_each_variables_first_file_then_the_accumulations(tm
     firsts = [("000" if p in {"tot_prec", "snow_gsp", "snow_con"} else "001", p)
               for p in source.default_params]  # fmt: skip
     assert names[: len(firsts)] == firsts
+    # Then the files the archive keeps but no statistic reads: the +0 h files of the
+    # instantaneous variables (gust and temperature; ww has none).
+    unread_files = [("000", "vmax_10m"), ("000", "t_2m")]
+    kept_only = set(unread(source, RUN, archive))
+    assert [n for p, n in zip(order, names, strict=True) if p in kept_only] == unread_files
+    assert names[len(firsts) : len(firsts) + 2] == unread_files
+    names = names[: len(firsts)] + names[len(firsts) + 2 :]
     # Then the accumulated variables' files by step (the computation starts with their
     # windows), then the others', each variable's by step (the others from +1 h: their +0 h
     # file, if any, holds no valid time the statistics read).
@@ -215,3 +222,27 @@ def test_a_mirror_on_disk_is_fetched_without_an_http_client(tmp_path):
         data = fetching.read(_path(source, archive, "tot_prec", 1))
         assert fetching._client is None
     assert data == bz2.decompress(served[-1].read_bytes())
+
+
+def test_files_no_statistic_reads_are_archived_ahead_without_keeping_their_grib(
+    source, loopback, served, tmp_path
+):
+    """The archive's completion after the statistics then has nothing left to fetch."""
+    archive = tmp_path / "archive"
+    gust_at_start = _path(source, archive, "vmax_10m", 0)  # no valid time the statistics read
+    first = _path(source, archive, "tot_prec", 0)
+    with StreamedFetch(source, RUN, archive) as fetching:
+        fetching.ahead([first, gust_at_start], workers=1, unread=[gust_at_start])
+        _finish(fetching)
+        assert gust_at_start.exists() and gust_at_start in fetching.records
+        assert list(fetching._fetched_ahead) == [first]  # the unread file's GRIB is not held
+        for step in (1, 2, 3):
+            fetching.read(_path(source, archive, "vmax_10m", step))
+        for step in (0, 1, 2, 3):
+            fetching.read(_path(source, archive, "tot_prec", step))
+    asked = len(loopback.requests)
+    source.fetch(
+        RUN, archive, params=["vmax_10m", "tot_prec"], steps=[0, 1, 2, 3], known=fetching.records
+    )
+    assert len(loopback.requests) == asked == len(served)
+    assert _requests_of(loopback, gust_at_start) == 1

@@ -6,11 +6,15 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATING = threading.Lock()  # Alembic's command API keeps module-level state
+#: The newest migration in ``migrations/versions`` (a test checks it is Alembic's head). A
+#: ledger found there is neither migrated nor checked through Alembic, whose loading and
+#: reading of its scripts took 0.2 s of every run's start.
+HEAD = "0005"
 
 
 def engine_for(url: str) -> Engine:
@@ -39,3 +43,12 @@ def alembic_config(engine: Engine):
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision Alembic recorded in the ledger (its ``alembic_version`` table), read
+    without loading Alembic; None when the ledger has no schema yet."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -39,7 +39,7 @@ from pipeline.ledger.decisions import (
     event_subject,
     utc,
 )
-from pipeline.ledger.engine import MIGRATING, alembic_config, engine_for
+from pipeline.ledger.engine import HEAD, MIGRATING, alembic_config, engine_for, stored_revision
 from pipeline.ledger.models import (
     DeliveryRow,
     LedgerEvent,
@@ -79,32 +79,27 @@ class Ledger:
     # -- schema -------------------------------------------------------------------------------
     def migrate(self) -> str:
         """Bring the schema to the newest migration (idempotent); return its revision."""
-        from alembic import command
+        if self.revision() != HEAD:
+            from alembic import command
 
-        with MIGRATING:
-            command.upgrade(alembic_config(self.engine), "head")
-        self._checked = True
-        return self.revision() or ""
+            with MIGRATING:
+                command.upgrade(alembic_config(self.engine), "head")
+        self.check_schema()
+        return HEAD
 
     def revision(self) -> str | None:
         """The schema revision the database is at (None: no schema)."""
-        from alembic.runtime.migration import MigrationContext
-
-        with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+        return stored_revision(self.engine)
 
     def check_schema(self) -> None:
         """Refuse a ledger that is not at the newest schema, saying what to do."""
         if self._checked or self.engine.url in _AT_HEAD:
             return
-        from alembic.script import ScriptDirectory
-
-        head = ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head()
         current = self.revision()
-        if current != head:
+        if current != HEAD:
             raise ConfigError(
                 f"ledger {self.engine.url.render_as_string(hide_password=True)}: schema is at "
-                f"{current or 'nothing (no ledger there)'}, crosswarn needs {head}; run "
+                f"{current or 'nothing (no ledger there)'}, crosswarn needs {HEAD}; run "
                 "`crosswarn ledger migrate` (the DAGs and make demo do this first)"
             )
         self._checked = True

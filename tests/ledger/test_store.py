@@ -7,6 +7,8 @@ its own database. ``.ci/run`` installs and starts the server and sets
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -274,3 +276,48 @@ def test_a_ledger_not_at_the_newest_schema_is_refused_until_migrated(url):
         assert again.active_messages("dwd-icon-d2") == []
     finally:
         again.close()
+
+
+def test_the_newest_revision_crosswarn_knows_is_alembics_head(tmp_path):
+    """HEAD names the newest migration: a migration added without moving HEAD fails here."""
+    from alembic.script import ScriptDirectory
+
+    from pipeline.ledger.engine import HEAD, alembic_config, engine_for
+
+    engine = engine_for(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == HEAD
+    engine.dispose()
+
+
+def test_a_ledger_at_an_older_schema_is_migrated_to_the_newest(url):
+    from alembic import command
+
+    from pipeline.ledger.engine import HEAD, alembic_config
+
+    older = Ledger(url, sender=SENDER, oid_prefix=PREFIX)
+    try:
+        command.upgrade(alembic_config(older.engine), "0004")  # before the verification pairs
+        assert older.revision() == "0004"
+        with pytest.raises(ConfigError, match=r"schema is at 0004, crosswarn needs 0005"):
+            older.check_schema()
+        assert older.migrate() == HEAD == older.revision() == "0005"
+        with older.engine.connect() as connection:
+            pairs = connection.execute(text("SELECT * FROM verification_pair")).all()
+        assert pairs == []  # the table 0005 adds
+    finally:
+        older.close()
+
+
+def test_a_ledger_at_the_newest_schema_is_migrated_without_loading_alembic(tmp_path):
+    """Every `crosswarn run` migrates first: a ledger already there costs one query."""
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    with Ledger(url, sender=SENDER, oid_prefix=PREFIX) as ledger:
+        ledger.migrate()
+    code = (
+        "import sys\n"
+        "from pipeline.ledger.store import Ledger\n"
+        f"with Ledger({url!r}, sender='s', oid_prefix='p') as ledger:\n"
+        "    print(ledger.migrate(), 'alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0005", "False"]

@@ -29,6 +29,19 @@ def work_dir(settings: Settings, source_id: str, run: str) -> Path:
 def write_netcdf(data: xr.Dataset, target: Path) -> None:
     with atomic_path(target, keep_suffix=True) as tmp, _no_cluster_probe():
         data.to_netcdf(tmp, engine="netcdf4")
+    if all(variable.chunks is None for variable in data.variables.values()):  # in memory
+        _WRITTEN[target] = (_signature(target), data.copy(deep=False))
+
+
+#: The handoff files this process wrote, with the data written: a later stage of the same
+#: process (``crosswarn run``, ``airflow dags test``) takes the data instead of reading the
+#: file back (statistics.nc: 0.05 s); a file replaced since (another signature) is read.
+_WRITTEN: dict[Path, tuple[tuple[int, int, int], xr.Dataset]] = {}
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 #: The modules xarray and dask import to look for a dask.distributed client.
@@ -54,9 +67,13 @@ def _no_cluster_probe() -> Iterator[None]:
 
 
 def read_netcdf(path: Path) -> xr.Dataset:
-    """A NetCDF handoff file, loaded whole (they are small) and closed."""
+    """A NetCDF handoff file, loaded whole (they are small) and closed; the data itself when
+    this process wrote it and the file is still the one written."""
     if not path.exists():
         raise DataNotYetAvailable(f"{path}: not written yet; run the stage before this one")
+    written = _WRITTEN.get(path)
+    if written is not None and written[0] == _signature(path):
+        return written[1].copy(deep=False)
     with xr.open_dataset(path, engine="netcdf4") as data:
         return data.load()
 

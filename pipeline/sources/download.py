@@ -21,9 +21,8 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
-
-import httpx
 
 from pipeline.errors import (
     ConfigError,
@@ -37,6 +36,9 @@ from pipeline.files import temporary_name, write_bytes_atomic
 from pipeline.progress import progress
 from pipeline.retry import call_with_retries
 from pipeline.sources.grib import check_framing, decompress, decompressed_path, read_bytes
+
+if TYPE_CHECKING:  # httpx is imported where a request is made: a mirror on disk needs none
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ def fetch_all(
     todo = [job for job, result in zip(jobs, results, strict=True) if result is None]
     # One client for every download over HTTP (none for a mirror on disk).
     http = any(job[0].startswith(("http:", "https:")) for job in todo)
-    client = httpx.Client(timeout=timeout_s, follow_redirects=True) if http else None
+    client = http_client(timeout_s) if http else None
     with client or nullcontext():
 
         def one(job: tuple) -> ArchivedFile | CrosswarnError:
@@ -237,6 +239,8 @@ def get_with_retries(
     """GET a small document (a listing, an index, an API answer) with the same retry rules as
     :func:`fetch`. ``headers`` are sent but never logged."""
 
+    import httpx
+
     def attempt() -> httpx.Response:
         try:
             response = client.get(url, headers=headers, params=params)
@@ -277,8 +281,10 @@ def list_directory(
         if not folder.is_dir():
             return []
         return sorted(p.name for p in folder.iterdir() if p.is_dir() == directories)
+    import httpx
+
     own = client is None
-    client = client or httpx.Client(timeout=30.0, follow_redirects=True)
+    client = client or http_client(30.0)
     try:
         response = client.get(url.rstrip("/") + "/")
     except httpx.TransportError as exc:
@@ -318,8 +324,10 @@ def _copy_url(
         return
     if parsed.scheme not in ("http", "https"):
         raise SourceUnavailable(f"{url}: unsupported URL scheme {parsed.scheme!r}")
+    import httpx
+
     own = client is None
-    client = client or httpx.Client(timeout=60.0, follow_redirects=True)
+    client = client or http_client(60.0)
     try:
         with tmp.open("wb") as fh:
             for byte_range in ranges or [None]:
@@ -331,6 +339,13 @@ def _copy_url(
     finally:
         if own:
             client.close()
+
+
+def http_client(timeout_s: float) -> httpx.Client:
+    """An HTTP client following redirects, for one download or many."""
+    import httpx
+
+    return httpx.Client(timeout=timeout_s, follow_redirects=True)
 
 
 def _stream_into(fh, url: str, client: httpx.Client, byte_range: ByteRange | None) -> None:

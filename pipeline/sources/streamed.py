@@ -19,13 +19,15 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Future
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from pipeline.settings import Settings
 from pipeline.sources import make_source
-from pipeline.sources.download import ArchivedFile, fetch
+from pipeline.sources.download import ArchivedFile, fetch, http_client
 from pipeline.sources.dwd import DwdIcon
+
+if TYPE_CHECKING:
+    import httpx
 
 #: The most decompressed GRIB fetched ahead (bytes); about 55 MB for ICON-D2's first second of
 #: work, 70 MB for ICON-D2-EPS's.
@@ -71,7 +73,7 @@ class StreamedFetch:
         needs none, and making one (its TLS context) costs 40 ms of the start."""
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(timeout=self.source.timeout_s, follow_redirects=True)
+                self._client = http_client(self.source.timeout_s)
             return self._client
 
     def _fetch(self, path: Path) -> bytes:

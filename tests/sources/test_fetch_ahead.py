@@ -191,8 +191,8 @@ def test_the_archive_completion_takes_the_records_of_files_just_fetched(
 
 def test_the_fetch_ahead_starts_before_eccodes_xarray_and_dask_load(tmp_path):
     """`crosswarn run` fetches its first files while the rest of crosswarn loads: making the
-    source and its fetch imports neither the decoder (eccodes) nor xarray and dask, nor the
-    other sources' adapters (KNMI's loads eccodes)."""
+    source and its fetch imports neither the decoder (eccodes) nor xarray and dask, nor an HTTP
+    client for a mirror on disk, nor the other sources' adapters (KNMI's loads eccodes)."""
     code = (
         "import sys\n"
         "from pathlib import Path\n"
@@ -202,7 +202,7 @@ def test_the_fetch_ahead_starts_before_eccodes_xarray_and_dask_load(tmp_path):
         "source = make_source('dwd-icon-d2', Settings())\n"
         f"with StreamedFetch(source, {RUN!r}, Path({str(tmp_path)!r})):\n"
         "    pass\n"
-        "print(sorted(m for m in ('eccodes', 'xarray', 'dask', 'pipeline.sources.knmi',\n"
+        "print(sorted(m for m in ('eccodes', 'xarray', 'dask', 'httpx', 'pipeline.sources.knmi',\n"
         "                         'pipeline.sources.ecmwf') if m in sys.modules))\n"
     )
     env = os.environ | {"CROSSWARN_CACHE_DIR": str(tmp_path / "cache")}

@@ -230,7 +230,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     elif args.what == "run":
         from pipeline.tools.bench_run import bench_run
 
-        bench_run(args.source, Path(args.mirror).parent / "run", workers=args.workers)
+        bench_run(
+            args.source,
+            Path(args.mirror).parent / "run",
+            workers=args.workers,
+            repeats=args.repeats,
+        )
     return 0
 
 
@@ -347,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--mirror", default=".cache/bench/mirror", help="scenario mirror to (re)use")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument(
+        "--repeats", type=int, default=3, help="for 'run': floor and run measured this many times"
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(

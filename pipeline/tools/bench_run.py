@@ -130,10 +130,23 @@ def _quarters(samples: list[tuple[float, int]], start: float, end: float) -> lis
     ]  # fmt: skip
 
 
-def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
-    """Floor and crosswarn end to end on a full-size run of ``source_id``; see the README."""
+def _floor(files: list[Path], workers: int) -> tuple[float, float, int]:
+    """One floor pass over ``files``: wall and CPU seconds, and the messages decoded."""
+    with ThreadPoolExecutor(workers) as pool:
+        start, cpu = time.perf_counter(), time.process_time()
+        messages = sum(pool.map(_floor_one, files))
+        return time.perf_counter() - start, time.process_time() - cpu, messages
+
+
+def bench_run(source_id: str, root: Path, *, workers: int = 2, repeats: int = 3) -> dict:
+    """Floor and crosswarn end to end on a full-size run of ``source_id``; see the README.
+
+    The floor and the run are measured in turn, ``repeats`` times each, and their medians
+    compared: on a machine shared with other work one pass of either moves by a tenth."""
     if source_id not in SOURCES:
         raise ValueError(f"bench run: source {source_id!r}; choose from {SOURCES}")
+    if repeats < 1:
+        raise ValueError(f"bench run: --repeats {repeats}; measure at least once")
     print(f"preparing the full-size {source_id} scenario in {root} (reused when complete) ...")
     mirror, files = _mirror(source_id, root)
     run = "2026011500"
@@ -141,29 +154,37 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
     print(f"{len(files)} files, {size / 1e6:.0f} MB compressed, {workers} workers\n", flush=True)
     cache = root / "cache"  # grid files and weights, as in a deployment that has run before
 
-    with Stage(f"bench run {source_id}", ["floor", "warm-up run", "measured run"]) as stage:
-        stage.step("floor")
+    steps = ["warm-up run", *(f"floor and run {k + 1}/{repeats}" for k in range(repeats))]
+    floors, runs = [], []
+    with Stage(f"bench run {source_id}", steps) as stage:
+        stage.step("warm-up run")
         for path in files:  # warm the page cache: both contenders read from memory
             path.read_bytes()
-        _reset_peak_rss()  # the floor's own peak, not the scenario generator's
-        with ThreadPoolExecutor(workers) as pool:
-            start, cpu = time.perf_counter(), time.process_time()
-            messages = sum(pool.map(_floor_one, files))
-            floor, floor_cpu = time.perf_counter() - start, time.process_time() - cpu
-        floor_rss = _peak_rss_kb() * 1024
-
-        stage.step("warm-up run")
         # The runs' archives and outputs beside the mirror, removed after each run.
         with tempfile.TemporaryDirectory(prefix="crosswarn-bench-warm-", dir=root) as tmp:
             _run_child(source_id, run, mirror, Path(tmp), cache, workers)  # fills the cache
-        stage.step("measured run")
-        with tempfile.TemporaryDirectory(prefix="crosswarn-bench-run-", dir=root) as tmp:
-            whole, ours_cpu, peak, ended, samples = _run_child(
-                source_id, run, mirror, Path(tmp), cache, workers
-            )
-            quarters = _quarters(samples, ended["migrate"], ended["fetch_and_statistics"])
-            ours = ended["consult"]  # every CAP file written, the consultation's included
-            caps = len(list((Path(tmp) / "out" / source_id / run / "cap").glob("*.xml")))
+        _reset_peak_rss()  # the floor's own peak, not the scenario generator's
+        for k in range(repeats):
+            stage.step(f"floor and run {k + 1}/{repeats}")
+            floors.append(_floor(files, workers))
+            with tempfile.TemporaryDirectory(prefix="crosswarn-bench-run-", dir=root) as tmp:
+                whole, cpu, peak, ended, samples = _run_child(
+                    source_id, run, mirror, Path(tmp), cache, workers
+                )
+                caps = len(list((Path(tmp) / "out" / source_id / run / "cap").glob("*.xml")))
+            runs.append({
+                "to_cap": ended["consult"],  # every CAP file written, the consultation's too
+                "whole": whole, "cpu": cpu, "peak": peak, "ended": ended, "caps": caps,
+                "quarters": _quarters(samples, ended["migrate"], ended["fetch_and_statistics"]),
+            })  # fmt: skip
+        floor_rss = _peak_rss_kb() * 1024
+    floor, floor_cpu, messages = sorted(floors)[len(floors) // 2]  # the median pass
+    middle = sorted(runs, key=lambda r: r["to_cap"])[len(runs) // 2]  # the median run
+    ours, whole, ours_cpu, ended = middle["to_cap"], middle["whole"], middle["cpu"], middle["ended"]
+    quarters, caps = middle["quarters"], middle["caps"]
+    peak = max(r["peak"] for r in runs)
+    if len({r["caps"] for r in runs}) > 1:
+        raise RuntimeError(f"bench run: the runs wrote {[r['caps'] for r in runs]} CAP files")
 
     figures = {
         "benchmark": "run",
@@ -172,9 +193,12 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
         "messages": messages,
         "compressed_mb": round(size / 1e6, 1),
         "workers": workers,
+        "repeats": repeats,
         "floor_s": round(floor, 2),
         "crosswarn_s": round(ours, 2),
         "ratio_to_floor": round(ours / floor, 2),
+        "floor_s_each": [round(f[0], 2) for f in floors],
+        "crosswarn_s_each": [round(r["to_cap"], 2) for r in runs],
         "with_bulletins_s": round(whole, 2),
         "with_bulletins_ratio": round(whole / floor, 2),
         "stages_end_s": {stage: round(at, 2) for stage, at in ended.items()},
@@ -196,8 +220,11 @@ def bench_run(source_id: str, root: Path, *, workers: int = 2) -> dict:
         ("  ... then bulletin pages and maps, to the process's end", whole,
          f"{whole / floor:.2f}x floor"),
     ]  # fmt: skip
+    print(f"  medians of {repeats} measurements each, floor and run in turn")
     for label, seconds, note in rows:
         print(f"  {label:<58} {seconds:8.2f} s  {note}")
+    print("  each (s): floor " + ", ".join(f"{f[0]:.2f}" for f in floors)
+          + "; crosswarn " + ", ".join(f"{r['to_cap']:.2f}" for r in runs))  # fmt: skip
     print("  stages ended at (s): " + ", ".join(f"{k} {v:.2f}" for k, v in ended.items()))
     print(
         f"\n  CPU (user + system): floor {floor_cpu:.1f} s, crosswarn {ours_cpu:.1f} s "

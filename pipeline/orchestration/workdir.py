@@ -33,9 +33,9 @@ def write_netcdf(data: xr.Dataset, target: Path) -> None:
         _WRITTEN[target] = (_signature(target), data.copy(deep=False))
 
 
-#: The handoff files this process wrote, with the data written: a later stage of the same
-#: process (``crosswarn run``, ``airflow dags test``) takes the data instead of reading the
-#: file back (statistics.nc: 0.05 s); a file replaced since (another signature) is read.
+#: The handoff files this process wrote, with the data written: the next stage of the same
+#: process (``crosswarn run``, ``airflow dags test``) takes the data, once, instead of reading
+#: the file back (statistics.nc: 0.05 s); a file replaced since (another signature) is read.
 _WRITTEN: dict[Path, tuple[tuple[int, int, int], xr.Dataset]] = {}
 
 
@@ -67,13 +67,14 @@ def _no_cluster_probe() -> Iterator[None]:
 
 
 def read_netcdf(path: Path) -> xr.Dataset:
-    """A NetCDF handoff file, loaded whole (they are small) and closed; the data itself when
-    this process wrote it and the file is still the one written."""
+    """A NetCDF handoff file, loaded whole (they are small) and closed; the data itself (a
+    shallow copy of it) the first time this process reads what it wrote, if the file is
+    still the one written."""
     if not path.exists():
         raise DataNotYetAvailable(f"{path}: not written yet; run the stage before this one")
-    written = _WRITTEN.get(path)
+    written = _WRITTEN.pop(path, None)  # taken once: a long-lived process holds no old runs
     if written is not None and written[0] == _signature(path):
-        return written[1].copy(deep=False)
+        return written[1]
     with xr.open_dataset(path, engine="netcdf4") as data:
         return data.load()
 

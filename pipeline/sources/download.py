@@ -84,8 +84,7 @@ def fetch_all(
                      for job in jobs]  # fmt: skip
     todo = [job for job, result in zip(jobs, results, strict=True) if result is None]
     # One client for every download over HTTP (none for a mirror on disk).
-    http = any(job[0].startswith(("http:", "https:")) for job in todo)
-    client = http_client(timeout_s) if http else None
+    client = http_client(timeout_s) if any(over_http(job[0]) for job in todo) else None
     with client or nullcontext():
 
         def one(job: tuple) -> ArchivedFile | CrosswarnError:
@@ -339,6 +338,11 @@ def _copy_url(
     finally:
         if own:
             client.close()
+
+
+def over_http(url: str) -> bool:
+    """Whether ``url`` is downloaded over HTTP (else it is a ``file://`` mirror)."""
+    return url.startswith(("http:", "https:"))
 
 
 def http_client(timeout_s: float) -> httpx.Client:

@@ -232,7 +232,7 @@ class DwdIcon(GribSource):
         ]
 
     def _raise_if_removed(
-        self, run: str, params: list[str], archive: Path, cause: Exception
+        self, run: str, params: list[str] | None, archive: Path, cause: Exception
     ) -> None:
         """A run none of whose files are listed while a newer one is, was deleted upstream."""
         status = self.run_status(run, params)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.settings import Settings
 from pipeline.sources import make_source
-from pipeline.sources.download import ArchivedFile, fetch, http_client
+from pipeline.sources.download import ArchivedFile, fetch, http_client, over_http
 from pipeline.sources.dwd import DwdIcon
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class StreamedFetch:
         self.records[path] = fetch(
             url,
             path,
-            client=self._http() if url.startswith(("http:", "https:")) else None,
+            client=self._http() if over_http(url) else None,
             backoff_s=self.source.backoff_s,
             hand_over=handed.append,
         )
@@ -121,8 +121,9 @@ class StreamedFetch:
                     future.set_exception(exc)
                     return  # the rest is left to the readers
                 future.set_result(data)
-                with self._lock:
-                    budget[0] += len(data)
+                if path not in unread:
+                    with self._lock:
+                        budget[0] += len(data)
 
         for k in range(workers):
             thread = threading.Thread(target=work, name=f"crosswarn-fetch-ahead-{k}", daemon=True)

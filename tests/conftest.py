@@ -250,18 +250,16 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
 @pytest.fixture
 def decompressions(monkeypatch) -> list[int]:
-    """The size of every bz2 decompression crosswarn makes from here on (the standard library's
-    ``bz2.decompress``, which ``pipeline.sources.grib`` calls)."""
-    import bz2
-
+    """The size of every bz2 decompression crosswarn makes from here on (each goes through
+    ``pipeline.sources.grib._inflate``)."""
     from pipeline.sources import grib
 
     sizes: list[int] = []
-    real = bz2.decompress
+    real = grib._inflate
 
     def counted(data: bytes) -> bytes:
         sizes.append(len(data))
         return real(data)
 
-    monkeypatch.setattr(grib.bz2, "decompress", counted)
+    monkeypatch.setattr(grib, "_inflate", counted)
     return sizes

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.progress import Stage, progress
-from pipeline.sources.grib import decode_bytes
+from pipeline.sources.grib import decode_bytes, decompress
 
 
 def _timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -29,7 +29,7 @@ def _timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 def _floor_one(path: Path) -> float:
     """The unavoidable work per file: bz2 decompression and one eccodes decode."""
-    fields = decode_bytes(bz2.decompress(path.read_bytes()), origin=str(path))
+    fields = decode_bytes(decompress(path.read_bytes(), origin=str(path)), origin=str(path))
     return float(fields[0].values[0, 0])
 
 

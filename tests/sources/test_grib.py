@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.errors import InvalidDataError, InvalidGridError
 from pipeline.geo.grids import RegularGrid
-from pipeline.sources.grib import decode_bytes, decode_fields, read_bytes
+from pipeline.sources.grib import decode_bytes, decode_fields, decompress, read_bytes
 
 #: North-to-south rows (GRIB's usual scanning), 3 rows x 4 columns, 0.5° apart.
 NORTH_TO_SOUTH = np.array(
@@ -190,6 +190,29 @@ def test_a_truncated_bz2_file_is_invalid_data_naming_the_file(tmp_path):
     with pytest.raises(InvalidDataError, match="bz2") as caught:
         decode_fields(path)
     assert str(path) in str(caught.value)
+
+
+def test_decompression_gives_what_the_standard_library_gives_streams_concatenated_included():
+    first, second = _message(), _message(NORTH_TO_SOUTH * 2)
+    data = bz2.compress(first) + bz2.compress(second, compresslevel=1)
+    assert decompress(data, origin="two.grib2.bz2") == bz2.decompress(data) == first + second
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda c: c + b"junk", id="bytes after the stream"),
+        pytest.param(lambda c: c[:-1], id="last byte cut"),
+        pytest.param(lambda c: b"", id="empty"),
+        pytest.param(lambda c: b"BZh9" + bytes(len(c) - 4), id="zeros after the header"),
+    ],
+)
+def test_damaged_bz2_data_is_invalid_data_naming_its_origin(damage):
+    """Stricter than the standard library, which returns nothing for empty input and ignores
+    bytes after the last stream: a served file with either is not what DWD published."""
+    compressed = bz2.compress(_message())
+    with pytest.raises(InvalidDataError, match=r"^https://x/a\.grib2\.bz2: corrupt or trunc"):
+        decompress(damage(compressed), origin="https://x/a.grib2.bz2")
 
 
 def test_a_missing_file_is_invalid_data_naming_the_file(tmp_path):

@@ -13,6 +13,9 @@ dask arrays.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import xarray as xr
 
@@ -73,68 +76,107 @@ def wind_chill(temperature_c, wind_speed_kmh):
         np.where(valid, chill, temperature_c))  # fmt: skip
 
 
-def _coded(codes: xr.DataArray, wanted: tuple[int, ...]) -> xr.DataArray:
+def _coded(codes, wanted: tuple[int, ...]):
     """1 where ``codes`` (a categorical field, stored as floats) is one of ``wanted``, 0 where
     it is another code, NaN where it is missing."""
-    flag = codes.round().isin(list(wanted)).astype(np.float32)
-    return flag.where(codes.notnull())
+    flag = np.isin(np.round(codes), wanted).astype(np.float32)
+    return np.where(np.isnan(codes), np.float32(np.nan), flag)
 
 
 def _flag_attrs(long_name: str) -> dict:
     return {"units": "1", "long_name": long_name, "flag_values": [0, 1]}
 
 
-def with_derived(forecast: xr.Dataset) -> xr.Dataset:
-    """``forecast`` plus every derived variable its canonical variables allow (float32; new
-    arrays, so converted without a copy when they are float32 already)."""
-    derived: dict[str, xr.DataArray] = {}
-    have = set(forecast.data_vars)
-    if {"air_temperature", "eastward_wind", "northward_wind"} <= have:
-        speed_kmh = np.hypot(forecast["eastward_wind"], forecast["northward_wind"]) * 3.6
-        chill = wind_chill(forecast["air_temperature"], speed_kmh).astype(np.float32, copy=False)
-        chill.attrs = {
-            "units": "degC",
-            "long_name": "wind chill (JAG/TI) from 2 m temperature and 10 m wind",
-        }
-        derived["wind_chill"] = chill
+def derived_arrays(fields: Mapping[str, Any]) -> dict[str, tuple[Any, dict, str]]:
+    """Every derived variable the canonical ``fields`` (name: numpy or Dask array, all on the
+    same dimensions) allow: name: (float32 array, attributes, the input whose dimensions it
+    has). The one implementation of the derivations: the statistics tasks call it on numpy
+    arrays (no xarray object per valid time), :func:`with_derived` on a dataset's arrays."""
+    derived: dict[str, tuple[Any, dict, str]] = {}
+    if {"air_temperature", "eastward_wind", "northward_wind"} <= fields.keys():
+        speed_kmh = np.hypot(fields["eastward_wind"], fields["northward_wind"]) * 3.6
+        chill = wind_chill(fields["air_temperature"], speed_kmh).astype(np.float32, copy=False)
+        derived["wind_chill"] = (
+            chill,
+            {
+                "units": "degC",
+                "long_name": "wind chill (JAG/TI) from 2 m temperature and 10 m wind",
+            },
+            "air_temperature",
+        )
     for n in PRECIPITATION_WINDOWS:
         # ICON's grid-scale plus convective snow (the RUC, convection-permitting, has no
         # convective part).
-        parts = [v for v in (f"snowfall_grid_scale_{n}h", f"snowfall_convective_{n}h") if v in have]
-        # (not Dataset.get: its miss builds a did-you-mean message, per step and window)
-        snowfall = forecast[f"snowfall_{n}h"] if f"snowfall_{n}h" in have else None
-        if snowfall is None and parts:
-            snowfall = sum((forecast[v] for v in parts[1:]), forecast[parts[0]])
+        parts = [
+            v for v in (f"snowfall_grid_scale_{n}h", f"snowfall_convective_{n}h") if v in fields
+        ]
+        source = f"snowfall_{n}h" if f"snowfall_{n}h" in fields else (parts or [None])[0]
+        if source is None:
+            continue
+        snowfall = fields.get(f"snowfall_{n}h")
+        if snowfall is None:
+            snowfall = sum((fields[v] for v in parts[1:]), fields[parts[0]])
             snowfall = snowfall.astype(np.float32, copy=False)
-            snowfall.attrs = {"units": "mm", "standard_name": "snowfall_amount", "window_hours": n}
-            derived[f"snowfall_{n}h"] = snowfall
-        if snowfall is not None:
-            depth = (snowfall * SNOW_DEPTH_CM_PER_MM).astype(np.float32, copy=False)
-            depth.attrs = {
+            derived[f"snowfall_{n}h"] = (
+                snowfall,
+                {"units": "mm", "standard_name": "snowfall_amount", "window_hours": n},
+                source,
+            )
+        depth = (snowfall * SNOW_DEPTH_CM_PER_MM).astype(np.float32, copy=False)
+        derived[f"fresh_snow_{n}h"] = (
+            depth,
+            {
                 "units": "cm",
                 "standard_name": "thickness_of_snowfall_amount",
                 "long_name": f"fresh snow in {n} h: snowfall water equivalent at 10:1 "
                 "(crosswarn's conversion)",
                 "window_hours": n,
-            }
-            derived[f"fresh_snow_{n}h"] = depth
-    if "weather_code" in have:
-        storm = _coded(forecast["weather_code"], THUNDERSTORM_CODES)
-        storm.attrs = _flag_attrs("thunderstorm (present weather ww 95-99)")
-        derived["thunderstorm"] = storm
-        if "wind_gust" in have:
-            gust = xr.where(storm == 1, forecast["wind_gust"], 0.0).where(storm.notnull())
-            gust = gust.astype(np.float32, copy=False)
-            gust.attrs = {
-                "units": "m s-1",
-                "long_name": "gust where a thunderstorm is (ww 95-99), 0 elsewhere",
-            }
-            derived["thunderstorm_gust"] = gust
-        freezing = _coded(forecast["weather_code"], FREEZING_CODES)
-        freezing.attrs = _flag_attrs("freezing rain or drizzle (present weather ww 56/57/66/67)")
-        derived["freezing_rain"] = freezing
-    elif "precipitation_type" in have:
-        freezing = _coded(forecast["precipitation_type"], FREEZING_PTYPES)
-        freezing.attrs = _flag_attrs("freezing rain or drizzle (precipitation type 3 or 12)")
-        derived["freezing_rain"] = freezing
-    return forecast.assign(derived) if derived else forecast
+            },
+            source,
+        )
+    if "weather_code" in fields:
+        codes = fields["weather_code"]
+        storm = _coded(codes, THUNDERSTORM_CODES)
+        derived["thunderstorm"] = (
+            storm,
+            _flag_attrs("thunderstorm (present weather ww 95-99)"),
+            "weather_code",
+        )
+        if "wind_gust" in fields:
+            gust = np.where(storm == 1, fields["wind_gust"], np.float32(0.0))
+            gust = np.where(np.isnan(storm), np.float32(np.nan), gust).astype(
+                np.float32, copy=False
+            )
+            derived["thunderstorm_gust"] = (
+                gust,
+                {
+                    "units": "m s-1",
+                    "long_name": "gust where a thunderstorm is (ww 95-99), 0 elsewhere",
+                },
+                "weather_code",
+            )
+        freezing = _coded(codes, FREEZING_CODES)
+        derived["freezing_rain"] = (
+            freezing,
+            _flag_attrs("freezing rain or drizzle (present weather ww 56/57/66/67)"),
+            "weather_code",
+        )
+    elif "precipitation_type" in fields:
+        derived["freezing_rain"] = (
+            _coded(fields["precipitation_type"], FREEZING_PTYPES),
+            _flag_attrs("freezing rain or drizzle (precipitation type 3 or 12)"),
+            "precipitation_type",
+        )
+    return derived
+
+
+def with_derived(forecast: xr.Dataset) -> xr.Dataset:
+    """``forecast`` plus every derived variable its canonical variables allow
+    (:func:`derived_arrays`), each on the dimensions of the input it comes from."""
+    derived = derived_arrays({name: forecast[name].data for name in forecast.data_vars})
+    return forecast.assign(
+        {
+            name: (forecast[source].dims, array, attrs)
+            for name, (array, attrs, source) in derived.items()
+        }
+    )

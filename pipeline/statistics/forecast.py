@@ -15,7 +15,7 @@ from dask.core import flatten
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 
-from pipeline.statistics.derived import with_derived
+from pipeline.statistics.derived import derived_arrays, with_derived
 from pipeline.statistics.exceedance import CELL_DIMS, LONG_NAMES, SPATIAL_DIMS, reduce_fields
 from pipeline.variables import PRECIPITATION_WINDOWS
 
@@ -198,23 +198,23 @@ def _step_statistics(
 
     Only the cells some region covers are kept, once per input, before anything is derived:
     the derived variables are cell by cell, so they are the same on those cells, for a
-    fraction of the work."""
+    fraction of the work. Plain numpy throughout: an xarray dataset per task cost a fifth of
+    the reduction's CPU (0.17 of 0.92 s for ICON-D2's 72 tasks)."""
     used = weights.compressed[0] if gather else None
-    dims = ("valid_time", "member", "cell")
-    fields = xr.Dataset(
-        {
-            name: (dims, _covered(parts, used), attrs[name])
-            for name, parts in zip(names, blocks, strict=True)
-        }
-    )
-    fields = with_derived(fields)
+    fields = {
+        name: _covered(parts, used) for name, parts in zip(names, blocks, strict=True)
+    }  # each (valid_time, member, cell)
+    units = {name: attrs[name].get("units", "") for name in names}
+    for name, (array, derived_attrs, _) in derived_arrays(fields).items():
+        fields[name] = array
+        units[name] = derived_attrs.get("units", "")
     result: dict[str, np.ndarray | str] = {}
     for variable, (stats, levels) in plan.items():
-        field = fields[variable]
-        values = field.transpose(*dims).values
-        reduced = reduce_fields(values, weights, np.asarray(levels), stats, 1, covered=True)
+        reduced = reduce_fields(
+            fields[variable], weights, np.asarray(levels), stats, 1, covered=True
+        )
         result.update({f"{variable}_{name}": reduced[name] for name in stats})
-        result[variable] = field.attrs.get("units", "")
+        result[variable] = units[variable]
     return result
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from pipeline.statistics.derived import statistics_groups, with_derived
+from pipeline.statistics.derived import derived_arrays, statistics_groups, with_derived
 
 
 def _field(values, name: str) -> xr.DataArray:
@@ -45,6 +45,28 @@ def test_gusts_count_for_thunderstorms_only_inside_them():
     })  # fmt: skip
     gust = with_derived(ds)["thunderstorm_gust"].values.ravel()
     assert gust.tolist() == [30.0, 0.0, 20.0, 0.0]
+
+
+def test_the_statistics_tasks_numpy_arrays_and_a_lazy_dataset_get_the_same_derivations():
+    """The tasks derive from plain numpy arrays; a Dask-backed dataset stays lazy."""
+    codes = np.array([[[95, 61, np.nan, 0]]], dtype=np.float32)
+    gusts = np.array([[[30.0, 35.0, 20.0, 25.0]]], dtype=np.float32)
+    plain = derived_arrays({"weather_code": codes, "wind_gust": gusts})
+    assert plain["thunderstorm_gust"][0].ravel().tolist() == pytest.approx([30, 0, np.nan, 0],
+                                                                           nan_ok=True)  # fmt: skip
+    assert plain["thunderstorm_gust"][0].dtype == np.float32
+    assert plain["thunderstorm_gust"][2] == "weather_code"  # its dimensions: ww's
+    lazy = xr.Dataset({
+        "weather_code": (("member", "valid_time", "cell"), codes),
+        "wind_gust": (("member", "valid_time", "cell"), gusts),
+    }).chunk()  # fmt: skip
+    derived = with_derived(lazy)
+    assert derived["thunderstorm_gust"].chunks is not None  # still a Dask array
+    assert derived["freezing_rain"].dims == ("member", "valid_time", "cell")
+    np.testing.assert_array_equal(
+        derived["thunderstorm_gust"].values, plain["thunderstorm_gust"][0]
+    )
+    np.testing.assert_array_equal(derived["thunderstorm"].values.ravel(), [1, 0, np.nan, 0])
 
 
 @pytest.mark.parametrize(("ptype", "freezing"), [(3, 1), (12, 1), (1, 0), (5, 0), (8, 0), (0, 0)])

@@ -151,15 +151,22 @@ def load_crisis_cells(regions_dir: Path) -> dict[str, CrisisCell]:
     return {cell.id: cell for cell in cells}
 
 
-def load_regions(regions_dir: Path, cache_dir: Path | None = None) -> gpd.GeoDataFrame:
+def load_regions(
+    regions_dir: Path,
+    cache_dir: Path | None = None,
+    *,
+    cells: dict[str, CrisisCell] | None = None,
+) -> gpd.GeoDataFrame:
     """The in-scope regions as a GeoDataFrame indexed by region id (EPSG:4326).
 
     Columns: name, country, crisis_cells (tuple of cell ids), languages (tuple), geometry.
-    With ``cache_dir``, the regions' geometries are read from a small cache there.
+    With ``cache_dir``, the regions' geometries are read from a small cache there. ``cells``:
+    the crisis cells (:func:`load_crisis_cells`) when the caller has read them already.
     """
     scope_path = regions_dir / "scope.yaml"
     scope = load_yaml_model(scope_path, Scope)
-    cells = load_crisis_cells(regions_dir)
+    if cells is None:
+        cells = load_crisis_cells(regions_dir)
     ids = [r.id for r in scope.regions]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

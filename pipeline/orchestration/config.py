@@ -49,7 +49,8 @@ def load_config(regions_dir: Path, cache_dir: Path | None = None) -> Config:
 
 @functools.lru_cache(maxsize=4)
 def _load(regions_dir: Path, signature: tuple, cache_dir: Path | None) -> Config:
-    regions = load_regions(regions_dir, cache_dir)
+    cells = load_crisis_cells(regions_dir)  # read once: the largest file
+    regions = load_regions(regions_dir, cache_dir, cells=cells)
     criteria = load_criteria(regions_dir)
     consultation = load_consultation(regions_dir, set(regions.index))
     links = linked_pairs(cross_border_neighbours(regions), consultation.areas)
@@ -57,6 +58,6 @@ def _load(regions_dir: Path, signature: tuple, cache_dir: Path | None) -> Config
         regions=regions,
         criteria=criteria,
         consultation=consultation,
-        cells=load_crisis_cells(regions_dir),
+        cells=cells,
         linking=linking(links, regions["country"].to_dict(), criteria),
     )

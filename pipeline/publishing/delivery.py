@@ -29,8 +29,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-import httpx
-
 from pipeline.errors import CrosswarnError, SourceUnavailable
 from pipeline.ledger.records import Delivery
 from pipeline.ledger.store import Ledger
@@ -65,6 +63,8 @@ def post_webhook(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """POST ``body``; retry 429/5xx/transport errors with backoff; return the final status."""
+    import httpx  # here, not with the module: a run delivering no webhook never loads it
+
     headers = {"Content-Type": content_type, "Idempotency-Key": idempotency_key}
     if secret:
         headers[SIGNATURE_HEADER] = sign(body, secret)

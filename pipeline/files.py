@@ -88,6 +88,27 @@ def write_json_atomic(path: Path, data: object) -> None:
     write_bytes_atomic(path, text.encode())
 
 
+def json_by_line(data: Mapping[str, object]) -> str:
+    """``data`` as JSON with each top-level entry, and each item of a top-level list or
+    mapping, on its own line (compact within): as easy to read, diff and grep as indented JSON,
+    and written by json's C encoder, which ``indent`` turns off (ICON-D2's assessment: 5 ms
+    instead of 21)."""
+
+    def encoded(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def block(value: object) -> str:
+        if isinstance(value, list) and value:
+            return "[\n  " + ",\n  ".join(map(encoded, value)) + "\n ]"
+        if isinstance(value, Mapping) and value:
+            items = (f"{encoded(str(k))}: {encoded(v)}" for k, v in sorted(value.items()))
+            return "{\n  " + ",\n  ".join(items) + "\n }"
+        return encoded(value)
+
+    lines = (f" {encoded(str(key))}: {block(data[key])}" for key in sorted(data))
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 #: Hidden names this module and the staged outputs give what is not finished yet:
 #: ``.{name}.tmp-{tag}``, ``.{stem}.tmp-{tag}{suffix}``, ``.{name}.staging-{tag}``,
 #: ``.{name}.old-{tag}`` and ``.staging-{tag}`` (KNMI's tar staging).

@@ -15,7 +15,7 @@ from pathlib import Path
 import xarray as xr
 
 from pipeline.errors import DataNotYetAvailable
-from pipeline.files import atomic_path, write_json_atomic
+from pipeline.files import atomic_path, json_by_line, write_bytes_atomic
 from pipeline.settings import Settings
 
 #: The pseudo-source of the cross-model consultation (its outputs, work and ledger entries).
@@ -81,7 +81,7 @@ def read_netcdf(path: Path) -> xr.Dataset:
 
 def write_assessment(settings: Settings, source_id: str, run: str, assessment: dict) -> Path:
     target = work_dir(settings, source_id, run) / "assessment.json"
-    write_json_atomic(target, assessment)
+    write_bytes_atomic(target, json_by_line(assessment).encode())
     return target
 
 

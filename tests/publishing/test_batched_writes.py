@@ -4,10 +4,12 @@ and the outbox never overwrites a file with other content."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pipeline.errors import InvalidDataError
-from pipeline.files import fsync_all, write_all_atomic
+from pipeline.files import fsync_all, json_by_line, write_all_atomic
 from pipeline.publishing.outbox import Outbox
 from pipeline.publishing.staging import StagedOutput
 
@@ -66,3 +68,30 @@ def test_a_staged_run_is_swapped_in_only_after_every_file_is_fsynced(tmp_path, j
     synced = {name for kind, name in journal if kind == "fsync"}
     assert synced == {f"{i:02d}.xml" for i in range(30)} | {"manifest.json"}
     assert journal[-1] == ("rename", "run")  # the swap, last
+
+
+def test_json_by_line_reads_back_as_written_one_item_per_line():
+    data = {
+        "run": "2026011500",
+        "events": [{"region": "BE003", "name": "Liège", "level": 2}, {"region": "NL014"}],
+        "levels": {"wind": {"BE003": 2}, "rain": {}},
+        "empty": [],
+        "count": 2,
+    }
+    text = json_by_line(data)
+    assert json.loads(text) == data
+    assert text.splitlines() == [
+        "{",
+        ' "count": 2,',
+        ' "empty": [],',
+        ' "events": [',
+        '  {"level": 2, "name": "Liège", "region": "BE003"},',
+        '  {"region": "NL014"}',
+        " ],",
+        ' "levels": {',
+        '  "rain": {},',
+        '  "wind": {"BE003": 2}',
+        " },",
+        ' "run": "2026011500"',
+        "}",
+    ]

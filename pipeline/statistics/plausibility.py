@@ -66,16 +66,12 @@ class Problem:
         return f"{self.variable} at {step}{member}, region {self.region}: {self.reason}"
 
 
-def _first(mask: xr.DataArray) -> dict | None:
-    """The coordinates of the first True of ``mask`` (region, valid_time, member), if any."""
-    if not bool(mask.any()):
-        return None
-    where = np.argwhere(mask.transpose("valid_time", "member", "region").values)[0]
-    return {
-        "valid_time": mask["valid_time"].values[where[0]],
-        "member": int(mask["member"].values[where[1]]),
-        "region": str(mask["region"].values[where[2]]),
-    }
+#: The dimensions every check works in, as numpy arrays: each statistic transposed once.
+_ORDER = ("valid_time", "member", "region")
+
+
+def _array(stats: xr.Dataset, name: str) -> np.ndarray:
+    return stats.variables[name].transpose(*_ORDER).values  # no DataArray made
 
 
 def _step(stats: xr.Dataset, valid_time) -> int | None:
@@ -84,7 +80,7 @@ def _step(stats: xr.Dataset, valid_time) -> int | None:
     return int(stats["step_hours"].sel(valid_time=valid_time))
 
 
-def _window_defined(stats: xr.Dataset, variable: str) -> xr.DataArray | None:
+def _window_defined(stats: xr.Dataset, variable: str) -> np.ndarray | None:
     """For a precipitation or fresh-snow window: whether its start is an output step at each
     valid time (else it is missing by design); None for other variables or without step
     metadata."""
@@ -95,33 +91,53 @@ def _window_defined(stats: xr.Dataset, variable: str) -> xr.DataArray | None:
     steps = [int(s) for s in stats["step_hours"].values]
     intervals = [int(i) for i in stats["interval_hours"].values]
     outputs = {0, *steps, *(s - i for s, i in zip(steps, intervals, strict=True))}
-    return xr.DataArray([s - hours in outputs for s in steps], dims="valid_time")
+    return np.array([s - hours in outputs for s in steps])
 
 
 def _checks(stats: xr.Dataset, variable: str, limit: Limit, limits: Limits):
-    """(where it fails, the values to report, reason template) of each check of ``variable``."""
-    low, high = stats[f"{variable}_min"], stats[f"{variable}_max"]
-    yield low < limit.min, low, f"value {{:.6g}} below the physical minimum {limit.min:g}"
-    yield high > limit.max, high, f"value {{:.6g}} above the physical maximum {limit.max:g}"
-    share = stats.get(f"{variable}_valid_share")
-    if share is not None:
-        present = (share > 0).any("region")  # the field has values at this valid time
-        defined = _window_defined(stats, variable)
-        if defined is not None:
-            present = present | defined
-        covered = stats["region_coverage"] > 0 if "region_coverage" in stats else True
-        missing = 1 - share
-        gap = (missing > limits.max_missing_share + SHARE_TOLERANCE) & present & covered
-        yield gap, missing, "{:.1%} of the region has no value (masked, truncated or missing)"
-    if limit.max_change_per_hour and f"{variable}_mean" in stats and "interval_hours" in stats:
-        mean = stats[f"{variable}_mean"]
-        hours = stats["interval_hours"].isel(valid_time=slice(1, None))
-        rate = abs(mean.diff("valid_time")) / hours
+    """Of each check of ``variable``: where it fails, the values to report (both (valid_time,
+    member, region) numpy arrays), the valid times they are at, and the reason template.
+    Plain numpy: the gate runs on every part of every run, in the run's serial tail."""
+    times = stats.variables["valid_time"].values
+    low, high = _array(stats, f"{variable}_min"), _array(stats, f"{variable}_max")
+    with np.errstate(invalid="ignore"):  # NaN compares False: a missing value is no extreme
         yield (
-            rate > limit.max_change_per_hour,
-            rate,
-            f"regional mean changes by {{:.3g}} per hour (limit {limit.max_change_per_hour:g})",
+            low < limit.min,
+            low,
+            times,
+            f"value {{:.6g}} below the physical minimum {limit.min:g}",
         )
+        yield (
+            high > limit.max,
+            high,
+            times,
+            f"value {{:.6g}} above the physical maximum {limit.max:g}",
+        )
+        if f"{variable}_valid_share" in stats:
+            share = _array(stats, f"{variable}_valid_share")
+            present = (share > 0).any(axis=2)  # the field has values at this valid time
+            defined = _window_defined(stats, variable)
+            if defined is not None:
+                present = present | defined[:, None]
+            covered = stats["region_coverage"].values > 0 if "region_coverage" in stats else True
+            missing = 1 - share
+            gap = (missing > limits.max_missing_share + SHARE_TOLERANCE) & present[..., None]
+            yield (
+                gap & covered,
+                missing,
+                times,
+                "{:.1%} of the region has no value (masked, truncated or missing)",
+            )
+        if limit.max_change_per_hour and f"{variable}_mean" in stats and "interval_hours" in stats:
+            mean = _array(stats, f"{variable}_mean")
+            hours = stats["interval_hours"].values[1:].astype(float)
+            rate = np.abs(np.diff(mean, axis=0)) / hours[:, None, None]
+            yield (
+                rate > limit.max_change_per_hour,
+                rate,
+                times[1:],  # a change is reported at the later valid time
+                f"regional mean changes by {{:.3g}} per hour (limit {limit.max_change_per_hour:g})",
+            )
 
 
 def implausible(stats: xr.Dataset, limits: Limits | None = None) -> list[Problem]:
@@ -129,21 +145,22 @@ def implausible(stats: xr.Dataset, limits: Limits | None = None) -> list[Problem
     first failure per variable and check is reported."""
     limits = limits or load_limits()
     problems = []
+    members, regions = stats["member"].values, stats["region"].values
     for variable, limit in limits.variables.items():
         if f"{variable}_max" not in stats:
             continue
-        for mask, values, reason in _checks(stats, variable, limit, limits):
-            at = _first(mask)
-            if at is not None:
-                time = at["valid_time"]
-                problems.append(
-                    Problem(
-                        variable,
-                        time,
-                        _step(stats, time),
-                        at["member"],
-                        at["region"],
-                        reason.format(float(values.sel(**at))),
-                    )
+        for mask, values, times, reason in _checks(stats, variable, limit, limits):
+            if not mask.any():
+                continue
+            t, m, r = np.argwhere(mask)[0]  # the first in (valid_time, member, region) order
+            problems.append(
+                Problem(
+                    variable,
+                    times[t],
+                    _step(stats, times[t]),
+                    int(members[m]),
+                    str(regions[r]),
+                    reason.format(float(values[t, m, r])),
                 )
+            )
     return problems

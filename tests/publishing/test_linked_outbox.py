@@ -109,3 +109,50 @@ def test_the_manifest_describes_a_file_rewritten_through_its_path(tmp_path):
         staged.path("a.json").write_bytes(b'{"b": 1}')
         staged.commit()
     assert _manifest(final) == {"a.json": (8, _sha(b'{"b": 1}'))}
+
+
+def test_messages_synced_while_the_rest_is_staged_are_on_disk_when_the_outbox_takes_them(
+    tmp_path, journal
+):
+    final = tmp_path / "out" / "s" / "2026011500"
+    outbox = Outbox(tmp_path / "out" / "outbox")
+    with StagedOutput(final) as staged:
+        on_disk = staged.write_syncing("cap", MESSAGES)
+        staged.write("summary.json", b"{}\n")  # while the messages are being synced
+        outbox.put_all(MESSAGES, on_disk=on_disk())
+        staged.commit()
+
+    linked = [i for i, (kind, _) in enumerate(journal) if kind == "link"]
+    assert {name for kind, name in journal[: linked[0]] if kind == "fsync"} == set(MESSAGES)
+    assert sorted(n for kind, n in journal if kind == "fsync" and n in MESSAGES) == sorted(MESSAGES)
+    assert sorted(n for kind, n in journal[linked[-1] :] if kind == "fsync") == [
+        "manifest.json",
+        "summary.json",
+    ]  # the messages once only
+    assert _manifest(final)["cap/" + next(iter(MESSAGES))][0] == len(next(iter(MESSAGES.values())))
+
+
+def test_a_failed_sync_is_raised_where_the_outbox_would_take_the_messages(tmp_path, monkeypatch):
+    final = tmp_path / "out" / "s" / "2026011500"
+    fsync = os.fsync
+
+    def failing(fd: int) -> None:
+        if Path(os.readlink(f"/proc/self/fd/{fd}")).name.endswith(".05.xml"):
+            raise OSError(errno.EIO, "Input/output error")
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OSError, match="Input/output error"), StagedOutput(final) as staged:
+        on_disk = staged.write_syncing("cap", MESSAGES)
+        on_disk()
+    assert not final.exists()
+    assert list(final.parent.iterdir()) == []  # the staging directory went with the failure
+
+
+def test_a_failure_while_messages_sync_leaves_no_staging_directory(tmp_path):
+    final = tmp_path / "out" / "s" / "2026011500"
+    with pytest.raises(RuntimeError, match="rendering failed"), StagedOutput(final) as staged:
+        staged.write_syncing("cap", MESSAGES)
+        raise RuntimeError("rendering failed")
+    assert not final.exists()
+    assert list(final.parent.iterdir()) == []

@@ -55,7 +55,8 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     final = settings.out_dir / source_id / run
     outbox = Outbox(settings.out_dir / "outbox")
     with StagedOutput(final) as staged:
-        on_disk = staged.write_syncing("cap", rendered.files)  # synced while the rest renders
+        on_disk = staged.write_synced("cap", rendered.files)
+        outbox.put_all(rendered.files, on_disk=on_disk)  # validated above; immutable once written
         staged.write(
             "warnings.geojson", warnings_geojson(config.regions, assessment, status).encode()
         )
@@ -66,6 +67,8 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
             staged.write("statistics.nc", stats.read_bytes())
         staged.write("summary.json", _json(summarise(assessment, config.regions), indent=1))
         with settings.ledger() as ledger:
+            if rendered.deliveries:  # none without a webhook: no transaction for nothing
+                ledger.enqueue(rendered.deliveries)
             in_force = ledger.active_messages(source_id)
         entries = entries_by_language(
             in_force, config.regions, criteria=config.criteria, status=status
@@ -79,11 +82,6 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
         )  # fmt: skip
         for name, data in feeds(run=run).items():  # linking the run's folders
             staged.write(name, data)
-        # validated above; on disk before the outbox names them; immutable once written
-        outbox.put_all(rendered.files, on_disk=on_disk())
-        if rendered.deliveries:  # of files the outbox holds; none without a webhook
-            with settings.ledger() as ledger:
-                ledger.enqueue(rendered.deliveries)
         # the newest, linking the outbox's files
         write_all_atomic({outbox.root / name: data for name, data in feeds(run=None).items()})
         staged.commit()

@@ -15,8 +15,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.files import exchange, fsync_all
@@ -36,8 +35,6 @@ class StagedOutput:
         #: and what is already fsynced (:meth:`write_synced`).
         self._written: dict[Path, tuple[int, str]] = {}
         self._synced: set[Path] = set()
-        self._syncer = ThreadPoolExecutor(1, thread_name_prefix="crosswarn-staged-fsync")
-        self._syncing: list[tuple[Future, list[Path]]] = []
 
     def path(self, relative: str) -> Path:
         """Where to write ``relative`` in the staging directory (its folder made)."""
@@ -62,32 +59,16 @@ class StagedOutput:
         """Stage each (name, data) of ``files`` in ``folder`` and fsync them now rather than at
         the commit; return their staged paths by name, which others may link to before the
         commit (the outbox's CAP messages: on disk before the outbox names them)."""
-        return self.write_syncing(folder, files)()
-
-    def write_syncing(
-        self, folder: str, files: Mapping[str, bytes]
-    ) -> Callable[[], dict[str, Path]]:
-        """:meth:`write_synced`, the fsyncs going on while the caller renders the run's other
-        files (they wait for the disk, without the GIL: ICON-D2's 217 messages, 40 ms): the
-        call returned waits for them and returns the staged paths by name. Neither
-        :meth:`commit` nor a failure leaves a sync running."""
         staged = {}
         for name, data in files.items():
             self.write(f"{folder}/{name}", data)
             staged[name] = self.stage / folder / name
-        syncing = self._syncer.submit(fsync_all, list(staged.values()))
-        self._syncing.append((syncing, list(staged.values())))
-
-        def synced() -> dict[str, Path]:
-            syncing.result()  # an error of any file is raised here
-            self._synced.update(staged.values())
-            return staged
-
-        return synced
+        fsync_all(staged.values())
+        self._synced.update(staged.values())
+        return staged
 
     def commit(self) -> Path:
         """Write the manifest, then replace the final directory with the staged one."""
-        self._finish_syncs(raise_errors=True)
         files = sorted(p for p in self.stage.rglob("*") if p.is_file())
         manifest = {"files": [self._described(p) for p in files]}
         (self.stage / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -110,16 +91,7 @@ class StagedOutput:
             size, digest = path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()
         return {"path": str(path.relative_to(self.stage)), "size": size, "sha256": digest}
 
-    def _finish_syncs(self, *, raise_errors: bool) -> None:
-        """Wait for the fsyncs still running (:meth:`write_syncing`)."""
-        self._syncer.shutdown(wait=True)
-        if raise_errors:
-            for syncing, paths in self._syncing:
-                syncing.result()
-                self._synced.update(paths)
-
     def abort(self) -> None:
-        self._finish_syncs(raise_errors=False)  # none still writing into what goes
         shutil.rmtree(self.stage, ignore_errors=True)
 
     def __enter__(self) -> StagedOutput:

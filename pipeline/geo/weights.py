@@ -15,7 +15,6 @@ and ICON triangles with vertices clip each cell exactly (:mod:`pipeline.geo.poly
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from pipeline.geo.cell_grids import CurvilinearGrid, IconTriangleGrid, RotatedPo
 from pipeline.geo.grids import RegularGrid
 from pipeline.geo.icon_grid import UnstructuredGrid
 from pipeline.geo.polygon_weights import polygon_weights
+from pipeline.geo.region_facts import region_facts, regions_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +63,14 @@ class RegionWeights:
         return used, matrix
 
 
-def region_coverage(regions: gpd.GeoDataFrame, weights: RegionWeights) -> np.ndarray:
-    """Share of each region's area the grid covers (1 inside the domain, less at its edge)."""
-    true_area = regions.geometry.to_crs("EPSG:6933").area.to_numpy() / 1e6  # equal-area, km²
+def region_coverage(
+    regions: gpd.GeoDataFrame, weights: RegionWeights, cache_dir: Path | None = None
+) -> np.ndarray:
+    """Share of each region's area the grid covers (1 inside the domain, less at its edge);
+    the regions' true areas kept under ``cache_dir``, if given (:mod:`.region_facts`)."""
+    area = region_facts(regions, cache_dir).area_km2
+    true_area = np.array([area[region] for region in weights.regions])  # equal-area, km²
     return np.clip(weights.region_area_km2 / true_area, 0.0, 1.0)
-
-
-def regions_fingerprint(regions: gpd.GeoDataFrame) -> str:
-    digest = hashlib.sha256()
-    for region_id, geometry in zip(regions.index, regions.geometry, strict=True):
-        digest.update(region_id.encode())
-        digest.update(geometry.wkb)
-    return digest.hexdigest()[:16]
 
 
 def grid_from_dataset(ds: xr.Dataset) -> RegularGrid | UnstructuredGrid:

@@ -13,9 +13,9 @@ import geopandas as gpd
 from pipeline.assessment.assess import Linking, linking
 from pipeline.assessment.consultation import ConsultationConfig, linked_pairs, load_consultation
 from pipeline.assessment.criteria import AuthorityCriteria, load_criteria
+from pipeline.geo.region_facts import region_facts
 from pipeline.geo.regions import (
     CrisisCell,
-    cross_border_neighbours,
     load_crisis_cells,
     load_regions,
 )
@@ -53,7 +53,7 @@ def _load(regions_dir: Path, signature: tuple, cache_dir: Path | None) -> Config
     regions = load_regions(regions_dir, cache_dir, cells=cells)
     criteria = load_criteria(regions_dir)
     consultation = load_consultation(regions_dir, set(regions.index))
-    links = linked_pairs(cross_border_neighbours(regions), consultation.areas)
+    links = linked_pairs(region_facts(regions, cache_dir).neighbours, consultation.areas)
     return Config(
         regions=regions,
         criteria=criteria,

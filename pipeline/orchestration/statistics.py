@@ -219,7 +219,9 @@ def _statistics_tasks(
     weights = on_grid["weights"]
     # Exact on lat-lon grids; ICON's cells tile the globe, so they cover every region.
     coverage = (
-        region_coverage(config.regions, weights) if isinstance(weights.grid, RegularGrid) else None
+        region_coverage(config.regions, weights, settings.cache_dir)
+        if isinstance(weights.grid, RegularGrid)
+        else None
     )
     thresholds = {
         variable: (

@@ -53,11 +53,18 @@ def regions_fingerprint(regions: gpd.GeoDataFrame) -> str:
 
 def measure(regions: gpd.GeoDataFrame) -> RegionFacts:
     """The facts of ``regions`` (EPSG:4326, indexed by region id), computed."""
+    return RegionFacts(neighbours=cross_border_neighbours(regions), area_km2=_areas(regions))
+
+
+def _areas(regions: gpd.GeoDataFrame) -> dict[str, float]:
     area = regions.geometry.to_crs(EQUAL_AREA_CRS).area / 1e6
-    return RegionFacts(
-        neighbours=cross_border_neighbours(regions),
-        area_km2={str(k): float(v) for k, v in area.items()},
-    )
+    return {str(k): float(v) for k, v in area.items()}
+
+
+def true_area_km2(regions: gpd.GeoDataFrame, cache_dir: Path | None = None) -> dict[str, float]:
+    """Each region's area in km² (equal-area): from the cache with ``cache_dir``, else
+    measured alone."""
+    return region_facts(regions, cache_dir).area_km2 if cache_dir is not None else _areas(regions)
 
 
 def region_facts(regions: gpd.GeoDataFrame, cache_dir: Path | None = None) -> RegionFacts:

@@ -33,7 +33,7 @@ from pipeline.geo.cell_grids import CurvilinearGrid, IconTriangleGrid, RotatedPo
 from pipeline.geo.grids import RegularGrid
 from pipeline.geo.icon_grid import UnstructuredGrid
 from pipeline.geo.polygon_weights import polygon_weights
-from pipeline.geo.region_facts import region_facts, regions_fingerprint
+from pipeline.geo.region_facts import regions_fingerprint, true_area_km2
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def region_coverage(
 ) -> np.ndarray:
     """Share of each region's area the grid covers (1 inside the domain, less at its edge);
     the regions' true areas kept under ``cache_dir``, if given (:mod:`.region_facts`)."""
-    area = region_facts(regions, cache_dir).area_km2
+    area = true_area_km2(regions, cache_dir)
     true_area = np.array([area[region] for region in weights.regions])  # equal-area, km²
     return np.clip(weights.region_area_km2 / true_area, 0.0, 1.0)
 

@@ -94,50 +94,41 @@ def _window_defined(stats: xr.Dataset, variable: str) -> np.ndarray | None:
     return np.array([s - hours in outputs for s in steps])
 
 
-def _checks(stats: xr.Dataset, variable: str, limit: Limit, limits: Limits):
+def _checks(stats: xr.Dataset, variable: str, limit: Limit, limits: Limits) -> list[tuple]:
     """Of each check of ``variable``: where it fails, the values to report (both (valid_time,
     member, region) numpy arrays), the valid times they are at, and the reason template.
     Plain numpy: the gate runs on every part of every run, in the run's serial tail."""
     times = stats.variables["valid_time"].values
     low, high = _array(stats, f"{variable}_min"), _array(stats, f"{variable}_max")
-    with np.errstate(invalid="ignore"):  # NaN compares False: a missing value is no extreme
-        yield (
-            low < limit.min,
-            low,
-            times,
-            f"value {{:.6g}} below the physical minimum {limit.min:g}",
-        )
-        yield (
-            high > limit.max,
-            high,
-            times,
-            f"value {{:.6g}} above the physical maximum {limit.max:g}",
-        )
-        if f"{variable}_valid_share" in stats:
-            share = _array(stats, f"{variable}_valid_share")
-            present = (share > 0).any(axis=2)  # the field has values at this valid time
-            defined = _window_defined(stats, variable)
-            if defined is not None:
-                present = present | defined[:, None]
-            covered = stats["region_coverage"].values > 0 if "region_coverage" in stats else True
-            missing = 1 - share
-            gap = (missing > limits.max_missing_share + SHARE_TOLERANCE) & present[..., None]
-            yield (
-                gap & covered,
-                missing,
-                times,
-                "{:.1%} of the region has no value (masked, truncated or missing)",
-            )
-        if limit.max_change_per_hour and f"{variable}_mean" in stats and "interval_hours" in stats:
-            mean = _array(stats, f"{variable}_mean")
-            hours = stats["interval_hours"].values[1:].astype(float)
+    checks = [
+        (low < limit.min, low, times, f"value {{:.6g}} below the physical minimum {limit.min:g}"),
+        (high > limit.max, high, times, f"value {{:.6g}} above the physical maximum {limit.max:g}"),
+    ]  # NaN compares False: a missing value is no extreme
+    if f"{variable}_valid_share" in stats:
+        share = _array(stats, f"{variable}_valid_share")
+        present = (share > 0).any(axis=2)  # the field has values at this valid time
+        defined = _window_defined(stats, variable)
+        if defined is not None:
+            present = present | defined[:, None]
+        covered = stats["region_coverage"].values > 0 if "region_coverage" in stats else True
+        missing = 1 - share
+        gap = (missing > limits.max_missing_share + SHARE_TOLERANCE) & present[..., None]
+        reason = "{:.1%} of the region has no value (masked, truncated or missing)"
+        checks.append((gap & covered, missing, times, reason))
+    if limit.max_change_per_hour and f"{variable}_mean" in stats and "interval_hours" in stats:
+        mean = _array(stats, f"{variable}_mean")
+        hours = stats["interval_hours"].values[1:].astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.abs(np.diff(mean, axis=0)) / hours[:, None, None]
-            yield (
+        checks.append(
+            (
                 rate > limit.max_change_per_hour,
                 rate,
                 times[1:],  # a change is reported at the later valid time
                 f"regional mean changes by {{:.3g}} per hour (limit {limit.max_change_per_hour:g})",
             )
+        )
+    return checks
 
 
 def implausible(stats: xr.Dataset, limits: Limits | None = None) -> list[Problem]:

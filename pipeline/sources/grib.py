@@ -83,9 +83,10 @@ def decompress(raw: bytes, *, origin: str) -> bytes:
     """bz2-decompress ``raw``; corrupt or truncated data names ``origin``.
 
     cramjam decompresses a whole file with the GIL released once. The standard library's ``bz2``
-    takes the GIL back each time its output buffer grows (six times for an ICON-D2 file), and
-    each time waits for a thread running Python (5 ms switch interval): while crosswarn loads and
-    plans, a thread fetching ahead decompressed half as fast with it.
+    takes the GIL back each time its output buffer grows (six times for an ICON-D2 file), each
+    time waiting for a thread running Python (up to the 5 ms switch interval): beside such a
+    thread, 60 ICON-D2 files took 3.3 s with it and 1.6 s with cramjam. Unlike the standard
+    library, bytes after the last stream and empty input are refused.
     """
     try:
         return _inflate(raw)

@@ -7,20 +7,16 @@ import json
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import box
 
 from pipeline.geo import region_facts as facts_module
 from pipeline.geo.region_facts import region_facts
+from tests.geo.test_regions import _squares as boxes_in_metres
 
 
 def _squares(**cells) -> gpd.GeoDataFrame:
-    """Regions as boxes in metres of EPSG:3035 (equal-area, as the facts' EPSG:6933 is)."""
-    return gpd.GeoDataFrame(
-        {"country": [c for c, _ in cells.values()]},
-        index=list(cells),
-        geometry=[box(*b) for _, b in cells.values()],
-        crs="EPSG:3035",
-    ).to_crs("EPSG:4326")
+    """Regions as boxes in metres of EPSG:3035 (equal-area, as the facts' EPSG:6933 is), given
+    in longitude and latitude as the registry's are."""
+    return boxes_in_metres(**cells).to_crs("EPSG:4326")
 
 
 TWO = {"A": ("BE", (0, 0, 5000, 5000)), "B": ("NL", (5000, 0, 10000, 5000))}

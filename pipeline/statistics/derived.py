@@ -72,8 +72,7 @@ def wind_chill(temperature_c, wind_speed_kmh):
     valid = (temperature_c <= WIND_CHILL_MAX_TEMPERATURE_C) & (
         wind_speed_kmh >= WIND_CHILL_MIN_SPEED_KMH
     )
-    return xr.where(valid, chill, temperature_c) if isinstance(chill, xr.DataArray) else (
-        np.where(valid, chill, temperature_c))  # fmt: skip
+    return np.where(valid, chill, temperature_c)
 
 
 def _coded(codes, wanted: tuple[int, ...]):

@@ -58,7 +58,8 @@ from pyproj import CRS, Proj, Transformer
 from pipeline.assessment.criteria import AuthorityCriteria, thresholds_for
 from pipeline.errors import InvalidDataError
 from pipeline.files import atomic_path
-from pipeline.geo.weights import RegionWeights, region_coverage, regions_fingerprint
+from pipeline.geo.region_facts import regions_fingerprint
+from pipeline.geo.weights import RegionWeights, region_coverage
 from pipeline.statistics.exceedance import reduce_fields
 from pipeline.variables import PRECIPITATION_WINDOWS
 

@@ -99,7 +99,8 @@ def _parts(
     in one computation: no worker idles while another part's last valid times are reduced.
     With ``streamed``, the tasks fetch the files they read."""
     read = read_bytes if streamed is None else streamed.read
-    plans = [_statistics_tasks(source, run, settings, params, read) for params in parts]
+    on_grid: dict = {}  # the regions' weights per grid, loaded once for every part
+    plans = [_statistics_tasks(source, run, settings, params, read, on_grid) for params in parts]
     if streamed is not None:
         streamed.stop_ahead()  # the workers take over from the threads fetching ahead
     results = compute([task for tasks, _ in plans for task in tasks], settings)
@@ -200,23 +201,32 @@ def regions_bounds(regions) -> tuple[float, float, float, float]:
 
 
 def _statistics_tasks(
-    source, run: str, settings: Settings, params: list[str], read: Callable[[Path], bytes]
+    source,
+    run: str,
+    settings: Settings,
+    params: list[str],
+    read: Callable[[Path], bytes],
+    on_grid: dict | None = None,
 ):
     """The tasks of the statistics of ``params`` and the function assembling their results
-    (:func:`pipeline.statistics.forecast.statistics_tasks`); ``read`` gives each file's GRIB."""
+    (:func:`pipeline.statistics.forecast.statistics_tasks`); ``read`` gives each file's GRIB,
+    ``on_grid`` keeps the regions' weights per grid for the run's other parts."""
     config = load_config(settings.regions_dir, settings.cache_dir)
-    on_grid: dict = {}  # the regions' weights on the grid of the run's files
+    on_grid = {} if on_grid is None else on_grid  # by grid fingerprint (as cached on disk)
+    used: list[str] = []  # the grid of the run's files
 
     def covered(grid) -> np.ndarray:
         """The cells some region covers: all the statistics read of each field."""
-        on_grid["weights"] = cached_weights(config.regions, grid, settings.cache_dir)
-        return on_grid["weights"].compressed[0]
+        if grid.fingerprint not in on_grid:
+            on_grid[grid.fingerprint] = cached_weights(config.regions, grid, settings.cache_dir)
+        used.append(grid.fingerprint)
+        return on_grid[grid.fingerprint].compressed[0]
 
     bounds = regions_bounds(config.regions)
     forecast = source.open(
         run, settings.archive_dir, params=params, bounds=bounds, read=read, cells=covered
     )
-    weights = on_grid["weights"]
+    weights = on_grid[used[-1]]
     # Exact on lat-lon grids; ICON's cells tile the globe, so they cover every region.
     coverage = (
         region_coverage(config.regions, weights, settings.cache_dir)

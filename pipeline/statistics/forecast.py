@@ -15,7 +15,7 @@ from dask.core import flatten
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 
-from pipeline.statistics.derived import derived_arrays, with_derived
+from pipeline.statistics.derived import derived_arrays
 from pipeline.statistics.exceedance import CELL_DIMS, LONG_NAMES, SPATIAL_DIMS, reduce_fields
 from pipeline.variables import PRECIPITATION_WINDOWS
 
@@ -89,7 +89,10 @@ def statistics_tasks(
     times = forecast.sizes["valid_time"]
     per_task = valid_times_per_task(sum(a.nbytes // max(1, a.shape[1]) for a in arrays))
     batches = [range(k, min(k + per_task, times)) for k in range(0, times, per_task)]
-    plan = _plan(with_derived(forecast.isel(valid_time=[0])), thresholds)
+    # The derived variables' names, from the derivations themselves on a cell of zeros (a
+    # lazy derivation of the forecast built a Dask graph per variable for its names alone).
+    derivable = derived_arrays({name: np.zeros(1, np.float32) for name in names})
+    plan = _plan({*names, *derivable}, thresholds)
     reduce_step = functools.partial(
         _step_statistics,
         names=names,
@@ -189,12 +192,12 @@ def _assemble(
     return _with_areas(result, weights, coverage)
 
 
-def _plan(forecast: xr.Dataset, thresholds: Thresholds) -> dict[str, tuple[list[str], list]]:
-    """Per variable of the (derived) forecast: the statistics to compute and their thresholds
-    (sorted, each once)."""
+def _plan(variables: set[str], thresholds: Thresholds) -> dict[str, tuple[list[str], list]]:
+    """Per variable of the forecast's ``variables`` (its own and those derived from them): the
+    statistics to compute and their thresholds (sorted, each once)."""
     plan = {}
     for variable in STATISTIC_VARIABLES:
-        if variable not in forecast:
+        if variable not in variables:
             continue
         above, below = thresholds.get(variable, ([], []))
         stats = [*BASE_STATS]

@@ -17,7 +17,6 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import netCDF4
 import numpy as np
 
 from pipeline.errors import InvalidDataError, InvalidGridError
@@ -86,6 +85,8 @@ def read_grid_file(path: Path, *, name: str, number: int) -> UnstructuredGrid:
     Areas come from ``cell_area`` (m²); without it, from the triangles' vertices
     (``vertex_of_cell``, ``vlon``, ``vlat``) on ICON's sphere.
     """
+    import netCDF4  # here: `crosswarn run` starts fetching before it loads
+
     try:
         raw = path.read_bytes()
         data = bz2.decompress(raw) if path.suffix == ".bz2" else raw

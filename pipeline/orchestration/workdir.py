@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import netCDF4  # noqa: F401  (write_netcdf's engine: loaded here, not at the first write)
 import xarray as xr
 
 from pipeline.errors import DataNotYetAvailable

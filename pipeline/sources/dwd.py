@@ -144,7 +144,7 @@ class DwdIcon(GribSource):
         return f"{self.directory(run, param)}/{self.file_name(run, param, step)}"
 
     def archive_path(self, archive: Path, run: str, param: str, step: int) -> Path:
-        return archive / self.id / run / param / self.file_name(run, param, step)
+        return archive.joinpath(self.id, run, param, self.file_name(run, param, step))
 
     # -- discovery ----------------------------------------------------------------------------
     def available_runs(self, params: list[str] | None = None) -> list[str]:

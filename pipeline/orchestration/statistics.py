@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ import dask
 import dask.threaded
 import numpy as np
 import xarray as xr
+from dask.callbacks import Callback
 
 from pipeline.assessment.criteria import thresholds_for
 from pipeline.errors import DataNotYetAvailable, InvalidDataError, RetryableError
@@ -101,9 +103,10 @@ def _parts(
     read = read_bytes if streamed is None else streamed.read
     on_grid: dict = {}  # the regions' weights per grid, loaded once for every part
     plans = [_statistics_tasks(source, run, settings, params, read, on_grid) for params in parts]
-    if streamed is not None:
-        streamed.stop_ahead()  # the workers take over from the threads fetching ahead
-    results = compute([task for tasks, _ in plans for task in tasks], settings)
+    # The workers take over from the threads fetching ahead once their first tasks start (the
+    # graph is ordered first: 60 ms for ICON-D2, when a stopped fetch would leave a core idle).
+    started = streamed.stop_ahead if streamed is not None else None
+    results = compute([task for tasks, _ in plans for task in tasks], settings, started=started)
     stats, start = [], 0
     for params, (tasks, assemble) in zip(parts, plans, strict=True):
         stats.append(
@@ -139,9 +142,10 @@ def merge_statistics(source_id: str, run: str, settings: Settings) -> str:
     return str(_write_merged([read_netcdf(p) for p in paths], source_id, run, settings))
 
 
-def compute(tasks: list, settings: Settings) -> list:
+def compute(tasks: list, settings: Settings, started: Callable[[], None] | None = None) -> list:
     """Compute ``tasks`` on the Dask cluster of ``CROSSWARN_DASK_SCHEDULER`` if set, else in
-    ``decode_workers`` threads.
+    ``decode_workers`` threads; ``started`` is called as the first tasks start (locally) or
+    before they are sent (to a cluster).
 
     When the scheduler cannot be reached within ``dask_connect_timeout_s``, ``dask_fallback``
     decides: ``"local"`` logs a warning and computes in threads, ``"fail"`` raises
@@ -153,7 +157,10 @@ def compute(tasks: list, settings: Settings) -> list:
         # The threaded scheduler itself: named by a string, dask imports distributed (a
         # quarter of a second) to look for a default client first.
         local = dask.threaded.get
-        return list(dask.compute(*tasks, scheduler=local, num_workers=settings.decode_workers))
+        with Callback(start_state=lambda dsk, state: started()) if started else nullcontext():
+            return list(dask.compute(*tasks, scheduler=local, num_workers=settings.decode_workers))
+    if started is not None:
+        started()
     with client:
         log.info("computing on the Dask cluster at %s", client.scheduler.address)
         return list(dask.compute(*tasks, scheduler=client))

@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -161,10 +160,10 @@ def fetch(
 
     def attempt() -> ArchivedFile:
         try:
-            _copy_url(url, tmp, client, ranges)
+            raw = _copy_url(url, tmp, client, ranges)
             data = None
             if verify is None:
-                digest, data = _verify_grib(tmp, dest, origin=url, keep=hand_over is None)
+                digest, data = _verify_grib(tmp, dest, origin=url, keep=hand_over is None, raw=raw)
             else:
                 verify(tmp, origin=url)
                 digest = None
@@ -307,20 +306,26 @@ _HREF = re.compile(r'href="([^"?#]+)"', re.IGNORECASE)
 
 def _copy_url(
     url: str, tmp: Path, client: httpx.Client | None, ranges: list[ByteRange] | None = None
-) -> None:
+) -> bytes | None:
+    """Copy ``url`` (or its byte ``ranges``) to ``tmp``; return the bytes when they were read
+    whole into memory on the way (a ``file://`` mirror's file), so that they are not read back."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         src = Path(unquote(parsed.path))
+        if ranges is None:
+            try:
+                data = src.read_bytes()
+            except FileNotFoundError:
+                raise DataNotYetAvailable(f"{url}: not in the mirror (yet)") from None
+            tmp.write_bytes(data)
+            return data
         if not src.exists():
             raise DataNotYetAvailable(f"{url}: not in the mirror (yet)")
-        if ranges is None:
-            shutil.copyfile(src, tmp)
-            return
         with src.open("rb") as fh, tmp.open("wb") as out:
             for first, last in ranges:
                 fh.seek(first)
                 out.write(fh.read(last - first + 1))
-        return
+        return None
     if parsed.scheme not in ("http", "https"):
         raise SourceUnavailable(f"{url}: unsupported URL scheme {parsed.scheme!r}")
     import httpx
@@ -373,16 +378,18 @@ def _stream_into(fh, url: str, client: httpx.Client, byte_range: ByteRange | Non
         )
 
 
-def _verify_grib(tmp: Path, dest: Path, *, origin: str, keep: bool) -> tuple[str, bytes]:
-    """Verify a downloaded GRIB file in one pass; return the sha256 of its bytes as served, and
-    its GRIB (decompressed).
+def _verify_grib(
+    tmp: Path, dest: Path, *, origin: str, keep: bool, raw: bytes | None = None
+) -> tuple[str, bytes]:
+    """Verify a downloaded GRIB file in one pass (``raw``: its bytes, if already in memory);
+    return the sha256 of its bytes as served, and its GRIB (decompressed).
 
     A ``.bz2`` file is decompressed once: its messages are checked, and with ``keep`` the
     decompressed GRIB is kept at :func:`decompressed_path` of ``dest`` (written before ``dest``
     is renamed into place, so it is never older than the file it comes from) for the statistics
     to decode.
     """
-    raw = tmp.read_bytes()
+    raw = tmp.read_bytes() if raw is None else raw
     data = decompress(raw, origin=origin) if tmp.suffix == ".bz2" else raw
     check_framing(data, origin=origin)
     if keep and tmp.suffix == ".bz2":

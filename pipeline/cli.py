@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 import logging
 import sys
@@ -46,27 +45,10 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _collecting_after_loading():
-    """No garbage collection while crosswarn loads (each would walk every module loaded so
-    far), then collections that leave out what loading made (``gc.freeze``; undone at the
-    end, for callers in the same process): a run's collections took 0.35 s, now 0.06 s. Yields
-    the function to call once loaded."""
-    gc.disable()
-
-    def loaded() -> None:
-        gc.freeze()
-        gc.enable()
-
-    try:
-        yield loaded
-    finally:
-        gc.enable()
-        gc.unfreeze()
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    with _collecting_after_loading() as loaded:
+    from pipeline.one_process import collecting_after_loading, switching_often
+
+    with collecting_after_loading() as loaded, switching_often():
         return _run(args, loaded)
 
 

@@ -220,7 +220,7 @@ def _statistics_tasks(
     ``on_grid`` keeps the regions' weights per grid for the run's other parts."""
     config = load_config(settings.regions_dir, settings.cache_dir)
     on_grid = {} if on_grid is None else on_grid  # by grid fingerprint (as cached on disk)
-    used: list[str] = []  # the grid of the run's files
+    used: list[str] = []  # the fingerprint of the grid the run's files are on (open tells)
 
     def covered(grid) -> np.ndarray:
         """The cells some region covers: all the statistics read of each field."""

@@ -85,7 +85,7 @@ def read_grid_file(path: Path, *, name: str, number: int) -> UnstructuredGrid:
     Areas come from ``cell_area`` (m²); without it, from the triangles' vertices
     (``vertex_of_cell``, ``vlon``, ``vlat``) on ICON's sphere.
     """
-    import netCDF4  # here: `crosswarn run` starts fetching before it loads
+    import netCDF4  # here, not with the module: `crosswarn run` imports this before it fetches
 
     try:
         raw = path.read_bytes()

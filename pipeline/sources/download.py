@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -160,7 +161,7 @@ def fetch(
 
     def attempt() -> ArchivedFile:
         try:
-            raw = _copy_url(url, tmp, client, ranges)
+            raw = _copy_url(url, tmp, client, ranges, whole=verify is None)
             data = None
             if verify is None:
                 digest, data = _verify_grib(tmp, dest, origin=url, keep=hand_over is None, raw=raw)
@@ -305,22 +306,28 @@ _HREF = re.compile(r'href="([^"?#]+)"', re.IGNORECASE)
 
 
 def _copy_url(
-    url: str, tmp: Path, client: httpx.Client | None, ranges: list[ByteRange] | None = None
+    url: str,
+    tmp: Path,
+    client: httpx.Client | None,
+    ranges: list[ByteRange] | None = None,
+    *,
+    whole: bool = False,
 ) -> bytes | None:
-    """Copy ``url`` (or its byte ``ranges``) to ``tmp``; return the bytes when they were read
-    whole into memory on the way (a ``file://`` mirror's file), so that they are not read back."""
+    """Copy ``url`` (or its byte ``ranges``) to ``tmp``. With ``whole`` (the caller reads the
+    file whole next: a GRIB file's verification), a ``file://`` mirror's file is read into
+    memory once and returned, not copied and read back; other files are copied as streams."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         src = Path(unquote(parsed.path))
-        if ranges is None:
-            try:
-                data = src.read_bytes()
-            except FileNotFoundError:
-                raise DataNotYetAvailable(f"{url}: not in the mirror (yet)") from None
-            tmp.write_bytes(data)
-            return data
         if not src.exists():
             raise DataNotYetAvailable(f"{url}: not in the mirror (yet)")
+        if ranges is None and whole:
+            data = src.read_bytes()
+            tmp.write_bytes(data)
+            return data
+        if ranges is None:
+            shutil.copyfile(src, tmp)
+            return None
         with src.open("rb") as fh, tmp.open("wb") as out:
             for first, last in ranges:
                 fh.seek(first)

@@ -61,15 +61,31 @@ def fsync_all(paths: Iterable[Path]) -> None:
             pass  # an error of any file is raised here
 
 
+def write_synced_all(files: Mapping[Path, bytes]) -> None:
+    """Write and fsync each (path, data) of ``files``, several at once, each through one
+    open: creating a file waits for the filesystem as an fsync does (a fraction of a
+    millisecond each on a virtual disk, a tenth of a second for a run's CAP messages)."""
+
+    def one(item: tuple[Path, bytes]) -> None:
+        path, data = item
+        with path.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    with ThreadPoolExecutor(FSYNC_THREADS) as pool:
+        for _ in pool.map(one, files.items()):
+            pass  # an error of any file is raised here
+
+
 def write_all_atomic(files: Mapping[Path, bytes]) -> None:
     """Write each (path, data) of ``files`` atomically, as :func:`write_bytes_atomic` does, but
     fsynced together: all temporary files written, then fsynced, then renamed into place."""
     temporary = {path: temporary_name(path) for path in files}
     try:
-        for path, tmp in temporary.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(files[path])
-        fsync_all(temporary.values())
+        for folder in {path.parent for path in files}:
+            folder.mkdir(parents=True, exist_ok=True)
+        write_synced_all({tmp: files[path] for path, tmp in temporary.items()})
         for path, tmp in temporary.items():
             os.replace(tmp, path)
     finally:

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from pipeline.files import exchange, fsync_all
+from pipeline.files import exchange, fsync_all, write_synced_all
 
 
 class StagedOutput:
@@ -59,11 +59,10 @@ class StagedOutput:
         """Stage each (name, data) of ``files`` in ``folder`` and fsync them now rather than at
         the commit; return their staged paths by name, which others may link to before the
         commit (the outbox's CAP messages: on disk before the outbox names them)."""
-        staged = {}
+        staged = {name: self.path(f"{folder}/{name}") for name in files}
+        write_synced_all({staged[name]: data for name, data in files.items()})
         for name, data in files.items():
-            self.write(f"{folder}/{name}", data)
-            staged[name] = self.stage / folder / name
-        fsync_all(staged.values())
+            self._written[staged[name]] = (len(data), hashlib.sha256(data).hexdigest())
         self._synced.update(staged.values())
         return staged
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from pipeline.errors import InvalidDataError
-from pipeline.files import fsync_all, json_by_line, write_all_atomic
+from pipeline.files import fsync_all, json_by_line, write_all_atomic, write_synced_all
 from pipeline.publishing.outbox import Outbox
 from pipeline.publishing.staging import StagedOutput
 
@@ -39,6 +39,19 @@ def test_fsync_all_raises_for_a_file_that_is_not_there(tmp_path):
     (tmp_path / "here").write_bytes(b"x")
     with pytest.raises(FileNotFoundError):
         fsync_all([tmp_path / "here", tmp_path / "gone"])
+
+
+def test_write_synced_all_writes_and_fsyncs_each_file_once(tmp_path, journal):
+    files = {tmp_path / f"{i:03d}.xml": f"<alert n='{i}'/>".encode() * (i + 1) for i in range(40)}
+    write_synced_all(files)
+    assert {p: p.read_bytes() for p in files} == files
+    assert sorted(name for kind, name in journal if kind == "fsync") == sorted(p.name for p in files)
+
+
+def test_write_synced_all_raises_for_a_file_it_cannot_write(tmp_path):
+    (tmp_path / "blocked").write_bytes(b"a file where a folder should be")
+    with pytest.raises(NotADirectoryError):
+        write_synced_all({tmp_path / "ok.xml": b"<a/>", tmp_path / "blocked" / "b.xml": b"<b/>"})
 
 
 def test_outbox_put_all_writes_new_files_and_keeps_identical_ones(tmp_path):

@@ -15,7 +15,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -61,21 +61,42 @@ def fsync_all(paths: Iterable[Path]) -> None:
             pass  # an error of any file is raised here
 
 
+class SyncedWrites:
+    """Files written and fsynced by a pool of threads while the caller goes on, each through
+    one open: creating a file waits for the filesystem as an fsync does (a fraction of a
+    millisecond of system time each on a virtual disk, a tenth of a second for a run's CAP
+    messages). A context manager: on leaving, every file is on disk, or the first error of
+    any is raised (after every write has ended either way)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(FSYNC_THREADS)
+        self._pending: list[Future[None]] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        self._pending.append(self._pool.submit(_write_synced, path, data))
+
+    def __enter__(self) -> SyncedWrites:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._pool.shutdown(wait=True)  # no thread writes on once the caller's error is raised
+        if exc_type is None:
+            for future in self._pending:
+                future.result()  # an error of any file is raised here
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def write_synced_all(files: Mapping[Path, bytes]) -> None:
-    """Write and fsync each (path, data) of ``files``, several at once, each through one
-    open: creating a file waits for the filesystem as an fsync does (a fraction of a
-    millisecond each on a virtual disk, a tenth of a second for a run's CAP messages)."""
-
-    def one(item: tuple[Path, bytes]) -> None:
-        path, data = item
-        with path.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    with ThreadPoolExecutor(FSYNC_THREADS) as pool:
-        for _ in pool.map(one, files.items()):
-            pass  # an error of any file is raised here
+    """Write and fsync each (path, data) of ``files``, several at once (:class:`SyncedWrites`)."""
+    with SyncedWrites() as writes:
+        for path, data in files.items():
+            writes.write(path, data)
 
 
 def write_all_atomic(files: Mapping[Path, bytes]) -> None:

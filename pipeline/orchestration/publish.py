@@ -44,19 +44,21 @@ def publish(source_id: str, run: str, settings: Settings) -> str:
     # Messages are dated by the ledger from the run (published time), never by the clock, so
     # that a rerun writes identical files.
     publication = publication_of(source_id, run, assessment, status, settings)
-    rendered = render_decisions(
-        assessment["decisions"],
-        publication,
-        regions=config.regions,
-        criteria=config.criteria,
-        cells=config.cells,
-        nuts3=regions_nuts3(settings.regions_dir),
-    )
     final = settings.out_dir / source_id / run
     outbox = Outbox(settings.out_dir / "outbox")
     with StagedOutput(final) as staged:
-        on_disk = staged.write_synced("cap", rendered.files)
-        outbox.put_all(rendered.files, on_disk=on_disk)  # validated above; immutable once written
+        with staged.writing_synced("cap") as cap:  # each message written as the next renders
+            rendered = render_decisions(
+                assessment["decisions"],
+                publication,
+                regions=config.regions,
+                criteria=config.criteria,
+                cells=config.cells,
+                nuts3=regions_nuts3(settings.regions_dir),
+                sink=cap,
+            )
+        # every message validated and on disk; immutable once in the outbox
+        outbox.put_all(rendered.files, on_disk=cap.staged)
         staged.write(
             "warnings.geojson", warnings_geojson(config.regions, assessment, status).encode()
         )

@@ -7,6 +7,7 @@ stage's, which follows once the CAP files are out). Pure: nothing is written her
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -52,10 +53,17 @@ class Publication:
 
 @dataclass
 class Rendered:
-    """Outbox file name -> content (all validated), and the deliveries to enqueue."""
+    """Outbox file name -> content (all validated), and the deliveries to enqueue; ``sink``,
+    if given, is handed each validated message as it is rendered (to write it meanwhile)."""
 
     files: dict[str, bytes] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
+    sink: Callable[[str, bytes], None] | None = None
+
+    def add(self, name: str, data: bytes) -> None:
+        self.files[name] = data
+        if self.sink is not None:
+            self.sink(name, data)
 
 
 def render_decisions(
@@ -66,11 +74,13 @@ def render_decisions(
     criteria: dict[str, AuthorityCriteria],
     cells: dict[str, CrisisCell],
     nuts3: dict[str, list[str]],
+    sink: Callable[[str, bytes], None] | None = None,
 ) -> Rendered:
     """Render and validate the CAP messages of ``decisions`` (the ledger's, as dicts), with
     their webhook deliveries. ``criteria``: every authority's, by country (each message names
-    the authority it is computed under, and links its official warnings)."""
-    rendered = Rendered()
+    the authority it is computed under, and links its official warnings). ``sink``: called
+    with each message's file name and content once it is validated."""
+    rendered = Rendered(sink=sink)
     region_of = functools.cache(regions.loc.__getitem__)  # a row per region, not per message
     for decision in decisions:
         if decision["kind"] == "warning":
@@ -137,7 +147,7 @@ def _render_warning(rendered, decision, publication, region_of, criteria, nuts3)
         nuts3=tuple(nuts3.get(event.region, ())),
     )
     validate_cap(xml, name=name)
-    rendered.files[name] = xml
+    rendered.add(name, xml)
     if publication.webhook_url:
         rendered.deliveries.append(_delivery(decision, "webhook", publication.webhook_url, [name]))
 
@@ -159,7 +169,7 @@ def _render_trigger(rendered, decision, publication, regions, criteria, cells) -
         references=decision["references"],
     )
     validate_cap(xml, name=name)
-    rendered.files[name] = xml
+    rendered.add(name, xml)
     if publication.webhook_url:
         rendered.deliveries.append(_delivery(decision, "webhook", publication.webhook_url, [name]))
 

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from pipeline.files import exchange, fsync_all, write_synced_all
+from pipeline.files import SyncedWrites, exchange, fsync_all
 
 
 class StagedOutput:
@@ -59,12 +59,16 @@ class StagedOutput:
         """Stage each (name, data) of ``files`` in ``folder`` and fsync them now rather than at
         the commit; return their staged paths by name, which others may link to before the
         commit (the outbox's CAP messages: on disk before the outbox names them)."""
-        staged = {name: self.path(f"{folder}/{name}") for name in files}
-        write_synced_all({staged[name]: data for name, data in files.items()})
-        for name, data in files.items():
-            self._written[staged[name]] = (len(data), hashlib.sha256(data).hexdigest())
-        self._synced.update(staged.values())
-        return staged
+        with self.writing_synced(folder) as put:
+            for name, data in files.items():
+                put(name, data)
+        return put.staged
+
+    def writing_synced(self, folder: str) -> SyncedFolder:
+        """A context manager: files given to it are staged in ``folder``, written and fsynced
+        while the caller goes on (rendering the next, say); on leaving, all are on disk, their
+        staged paths in its ``staged``, by name (see :meth:`write_synced`)."""
+        return SyncedFolder(self, folder)
 
     def commit(self) -> Path:
         """Write the manifest, then replace the final directory with the staged one."""
@@ -99,6 +103,30 @@ class StagedOutput:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.abort()
+
+
+class SyncedFolder:
+    """Files staged in one folder of a :class:`StagedOutput` as they come, written and fsynced
+    by a pool (:class:`~pipeline.files.SyncedWrites`); see :meth:`StagedOutput.writing_synced`."""
+
+    def __init__(self, output: StagedOutput, folder: str) -> None:
+        self.output, self.folder = output, folder
+        self.staged: dict[str, Path] = {}
+        self._writes = SyncedWrites()
+
+    def __call__(self, name: str, data: bytes) -> None:
+        target = self.output.path(f"{self.folder}/{name}")
+        self.output._written[target] = (len(data), hashlib.sha256(data).hexdigest())
+        self._writes.write(target, data)
+        self.staged[name] = target
+
+    def __enter__(self) -> SyncedFolder:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._writes.__exit__(exc_type, exc, traceback)  # every write ended; an error raised
+        if exc_type is None:
+            self.output._synced.update(self.staged.values())
 
 
 def recover(final: Path) -> None:

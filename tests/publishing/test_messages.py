@@ -81,6 +81,22 @@ def _render(decisions: list[dict]) -> Rendered:
     return Rendered(messages.files | bulletins.files, messages.deliveries + bulletins.deliveries)
 
 
+def test_each_message_reaches_the_sink_as_rendered_once_validated():
+    decisions = [
+        _decision("warning", "Alert", 1, 2, event_to_dict(_event("NL012", 2))),
+        _decision("warning", "Cancel", 2, 2, event_to_dict(_event("BE008", 2))),
+    ]
+    received = []
+    messages = render_decisions(
+        decisions, PUBLICATION, regions=REGIONS, criteria=CRITERIA, cells=CELLS, nuts3={},
+        sink=lambda name, data: received.append((name, data)),
+    )  # fmt: skip
+    assert [name for name, _ in received] == [
+        "2.49.0.0.0.0.CROSSWARN.x.1.xml", "2.49.0.0.0.0.CROSSWARN.x.2.xml"
+    ]  # fmt: skip
+    assert dict(received) == messages.files
+
+
 def test_warnings_speak_the_regions_variants_and_link_their_authority():
     decisions = [
         _decision("warning", "Alert", 1, 2, event_to_dict(_event("NL012", 2))),

@@ -78,6 +78,50 @@ def test_an_exception_inside_leaves_the_earlier_directory_untouched(tmp_path):
     assert sorted(p.name for p in final.parent.iterdir()) == ["2026011500"]
 
 
+def test_files_written_while_the_rest_renders_are_fsynced_and_described(tmp_path, journal):
+    final = _earlier_run(tmp_path)
+    messages = {f"{i:03d}.xml": f"<alert n='{i}'/>".encode() for i in range(25)}
+    with StagedOutput(final) as staged:
+        with staged.writing_synced("cap") as cap:
+            for name, data in messages.items():
+                cap(name, data)
+        assert sorted(name for kind, name in journal if kind == "fsync") == sorted(messages)
+        assert {n: p.read_bytes() for n, p in cap.staged.items()} == messages  # on disk now
+        staged.commit()
+    assert _tree(final) == {"manifest.json": (final / "manifest.json").read_bytes()} | {
+        f"cap/{name}": data for name, data in messages.items()
+    }
+    described = {f["path"]: f["sha256"] for f in json.loads(_tree(final)["manifest.json"])["files"]}
+    assert described == {f"cap/{n}": hashlib.sha256(d).hexdigest() for n, d in messages.items()}
+    # fsynced once: the commit fsyncs only its manifest
+    assert sorted(name for kind, name in journal if kind == "fsync") == sorted(
+        [*messages, "manifest.json"]
+    )
+
+
+def test_an_error_while_files_are_being_written_keeps_the_earlier_directory(tmp_path):
+    final = _earlier_run(tmp_path)
+    before = _tree(final)
+    with pytest.raises(ValueError, match="message 7 is invalid"), StagedOutput(final) as staged:
+        with staged.writing_synced("cap") as cap:
+            for i in range(20):
+                if i == 7:
+                    raise ValueError("message 7 is invalid")  # the caller's error, not masked
+                cap(f"{i}.xml", b"<alert/>")
+    assert _tree(final) == before
+    assert sorted(p.name for p in final.parent.iterdir()) == ["2026011500"]  # no staging left
+
+
+def test_a_file_that_cannot_be_written_fails_the_folder(tmp_path):
+    final = tmp_path / "out" / "run"
+    with pytest.raises(IsADirectoryError), StagedOutput(final) as staged:
+        staged.path("cap/b.xml").mkdir()  # where the file should go
+        with staged.writing_synced("cap") as cap:
+            cap("a.xml", b"<a/>")
+            cap("b.xml", b"<b/>")
+    assert not final.exists()
+
+
 def test_leaving_without_commit_or_error_publishes_nothing(tmp_path):
     final = _earlier_run(tmp_path)
     before = _tree(final)

@@ -45,7 +45,8 @@ def test_write_synced_all_writes_and_fsyncs_each_file_once(tmp_path, journal):
     files = {tmp_path / f"{i:03d}.xml": f"<alert n='{i}'/>".encode() * (i + 1) for i in range(40)}
     write_synced_all(files)
     assert {p: p.read_bytes() for p in files} == files
-    assert sorted(name for kind, name in journal if kind == "fsync") == sorted(p.name for p in files)
+    synced = sorted(name for kind, name in journal if kind == "fsync")
+    assert synced == sorted(p.name for p in files)
 
 
 def test_write_synced_all_raises_for_a_file_it_cannot_write(tmp_path):

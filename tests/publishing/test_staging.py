@@ -102,12 +102,16 @@ def test_files_written_while_the_rest_renders_are_fsynced_and_described(tmp_path
 def test_an_error_while_files_are_being_written_keeps_the_earlier_directory(tmp_path):
     final = _earlier_run(tmp_path)
     before = _tree(final)
-    with pytest.raises(ValueError, match="message 7 is invalid"), StagedOutput(final) as staged:
-        with staged.writing_synced("cap") as cap:
-            for i in range(20):
-                if i == 7:
-                    raise ValueError("message 7 is invalid")  # the caller's error, not masked
-                cap(f"{i}.xml", b"<alert/>")
+    staged = StagedOutput(final)
+    with (
+        pytest.raises(ValueError, match="message 7 is invalid"),
+        staged,
+        staged.writing_synced("cap") as cap,
+    ):
+        for i in range(20):
+            if i == 7:
+                raise ValueError("message 7 is invalid")  # the caller's error, not masked
+            cap(f"{i}.xml", b"<alert/>")
     assert _tree(final) == before
     assert sorted(p.name for p in final.parent.iterdir()) == ["2026011500"]  # no staging left
 

@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.files import SyncedWrites, exchange, fsync_all
@@ -32,7 +31,7 @@ class StagedOutput:
         self.stage.mkdir(parents=True)
         self._folders = {self.stage}
         #: What :meth:`write` wrote (size, SHA-256), for the manifest without reading it back;
-        #: and what is already fsynced (:meth:`write_synced`).
+        #: and what is already fsynced (:meth:`writing_synced`).
         self._written: dict[Path, tuple[int, str]] = {}
         self._synced: set[Path] = set()
 
@@ -55,19 +54,12 @@ class StagedOutput:
         self._written[target] = (len(data), hashlib.sha256(data).hexdigest())
         return self.final / relative
 
-    def write_synced(self, folder: str, files: Mapping[str, bytes]) -> dict[str, Path]:
-        """Stage each (name, data) of ``files`` in ``folder`` and fsync them now rather than at
-        the commit; return their staged paths by name, which others may link to before the
-        commit (the outbox's CAP messages: on disk before the outbox names them)."""
-        with self.writing_synced(folder) as put:
-            for name, data in files.items():
-                put(name, data)
-        return put.staged
-
     def writing_synced(self, folder: str) -> SyncedFolder:
-        """A context manager: files given to it are staged in ``folder``, written and fsynced
-        while the caller goes on (rendering the next, say); on leaving, all are on disk, their
-        staged paths in its ``staged``, by name (see :meth:`write_synced`)."""
+        """A context manager: each (name, data) it is called with is staged in ``folder``,
+        written and fsynced now rather than at the commit, while the caller goes on (rendering
+        the next, say). On leaving, all are on disk; their staged paths, by name, are in its
+        ``staged``: others may link to them before the commit (the outbox's CAP messages: on
+        disk before the outbox names them)."""
         return SyncedFolder(self, folder)
 
     def commit(self) -> Path:

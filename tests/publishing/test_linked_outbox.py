@@ -25,6 +25,14 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _synced(staged: StagedOutput, messages: dict[str, bytes]) -> dict[str, Path]:
+    """``messages`` staged in cap/ and fsynced as the publish stage does: their staged paths."""
+    with staged.writing_synced("cap") as cap:
+        for name, data in messages.items():
+            cap(name, data)
+    return cap.staged
+
+
 def _manifest(final: Path) -> dict[str, tuple[int, str]]:
     files = json.loads((final / "manifest.json").read_text())["files"]
     return {f["path"]: (f["size"], f["sha256"]) for f in files}
@@ -34,8 +42,7 @@ def test_messages_are_fsynced_before_the_outbox_links_them_and_not_again(tmp_pat
     final = tmp_path / "out" / "s" / "2026011500"
     outbox = Outbox(tmp_path / "out" / "outbox")
     with StagedOutput(final) as staged:
-        on_disk = staged.write_synced("cap", MESSAGES)
-        outbox.put_all(MESSAGES, on_disk=on_disk)
+        outbox.put_all(MESSAGES, on_disk=_synced(staged, MESSAGES))
         staged.write("summary.json", b"{}\n")
         staged.commit()
 
@@ -81,7 +88,7 @@ def test_where_the_volume_cannot_link_the_outbox_writes_copies(tmp_path, monkeyp
     final = tmp_path / "out" / "s" / "2026011500"
     outbox = Outbox(tmp_path / "elsewhere" / "outbox")  # its folder not made yet
     with StagedOutput(final) as staged:
-        outbox.put_all(MESSAGES, on_disk=staged.write_synced("cap", MESSAGES))
+        outbox.put_all(MESSAGES, on_disk=_synced(staged, MESSAGES))
         staged.commit()
     assert sorted(p.name for p in outbox.root.iterdir()) == sorted(MESSAGES)  # no leftovers
     for name, data in MESSAGES.items():
@@ -94,7 +101,7 @@ def test_a_staged_file_the_outbox_links_is_replaced_never_rewritten(tmp_path):
     outbox = Outbox(tmp_path / "out" / "outbox")
     with StagedOutput(final) as staged:
         first = {"a.xml": b"<first/>"}
-        outbox.put_all(first, on_disk=staged.write_synced("cap", first))
+        outbox.put_all(first, on_disk=_synced(staged, first))
         staged.write("cap/a.xml", b"<second/>")
         staged.commit()
     assert (outbox.root / "a.xml").read_bytes() == b"<first/>"

@@ -23,19 +23,13 @@ from pathlib import Path
 
 from pipeline.ledger.store import Ledger
 from pipeline.progress import Stage
-from pipeline.sources.grib import decode_bytes, decompress
+from pipeline.tools.bench import floor_decode
 
 SOURCES = ("dwd-icon-d2", "dwd-icon-d2-eps")
 
 
 def _floor_one(path: Path) -> int:
-    """The unavoidable work per file: one bz2 decompression (the decompressor crosswarn uses)
-    and one decode of every message, as crosswarn decodes it: the values and the keys read by
-    number, not the names eccodes looks up in its tables (a third of a millisecond each,
-    which crosswarn does not ask for)."""
-    origin = str(path)
-    data = decompress(path.read_bytes(), origin=origin)
-    return len(decode_bytes(data, origin=origin, names=False))
+    return len(floor_decode(path))
 
 
 def _mirror(source_id: str, root: Path) -> tuple[Path, list[Path]]:

@@ -61,3 +61,19 @@ def test_run_help_lists_the_sources_without_importing_them():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "[]"
     assert "dwd-icon-d2-eps" in out.stdout
+
+
+def test_the_version_is_looked_up_only_when_asked(monkeypatch, capsys):
+    # Looking the version up scans the installed distributions: every command paid it at start.
+    import importlib.metadata
+
+    def refuse(name):
+        raise AssertionError(f"version({name!r}) looked up for a command that did not ask")
+
+    monkeypatch.setattr(importlib.metadata, "version", refuse)
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--help"])
+    assert exit_.value.code == 0
+    capsys.readouterr()
+    with pytest.raises(AssertionError, match="looked up"):
+        main(["--version"])

@@ -6,10 +6,16 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from pipeline.errors import CrosswarnError, SourceUnavailable
+
+# One BLAS thread, set before numpy and scipy load (unless the caller set it): crosswarn's
+# parallelism is its own workers', and each OpenBLAS library loaded (numpy's, scipy's) would
+# start a thread per core that spins for 0.1 s of CPU at load, with the cores busy fetching.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 #: fetch and statistics in one pass: each file decoded as it is fetched, never read back.
 STAGES = ("fetch_and_statistics", "assess", "publish")

@@ -4,6 +4,8 @@ interval while it runs, and both undone after, for callers in the same process."
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
 import sys
 
 import pytest
@@ -27,3 +29,26 @@ def test_no_collection_while_loading_then_collections_without_what_loading_made(
         loaded()
         assert gc.isenabled() and gc.get_freeze_count() > 0
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def _threads_after_loading(env: dict) -> tuple[int, str]:
+    """A ``crosswarn`` process's threads once numpy and scipy have loaded, and its setting."""
+    code = (
+        "import os, pipeline.cli, numpy, scipy.sparse; "
+        "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return int(out[0]), out[1]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS starts no thread on one core")
+def test_crosswarn_starts_no_blas_threads_unless_asked():
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    # The command's own threads are its workers: OpenBLAS's (a thread per core, numpy's and
+    # scipy's each) would spin at load while the cores fetch.
+    assert _threads_after_loading(env) == (1, "1")
+    # A caller that asks for BLAS threads gets them.
+    threads, setting = _threads_after_loading(env | {"OPENBLAS_NUM_THREADS": "2"})
+    assert setting == "2" and threads > 1

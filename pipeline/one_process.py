@@ -10,6 +10,19 @@ from collections.abc import Callable, Iterator
 
 
 @contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """No garbage collection inside (while the command's parser imports the settings' models:
+    11 ms of collections before a run's first file is fetched); as it was after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def collecting_after_loading() -> Iterator[Callable[[], None]]:
     """No garbage collection while crosswarn loads (each would walk every module loaded so
     far), then collections that leave out what loading made (``gc.freeze``; undone at the

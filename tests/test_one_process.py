@@ -10,7 +10,12 @@ import sys
 
 import pytest
 
-from pipeline.one_process import SWITCH_INTERVAL_S, collecting_after_loading, switching_often
+from pipeline.one_process import (
+    SWITCH_INTERVAL_S,
+    collecting_after_loading,
+    collection_paused,
+    switching_often,
+)
 
 
 def test_the_switch_interval_is_short_while_running_and_restored_after_a_failure():
@@ -52,3 +57,32 @@ def test_crosswarn_starts_no_blas_threads_unless_asked():
     # A caller that asks for BLAS threads gets them.
     threads, setting = _threads_after_loading(env | {"OPENBLAS_NUM_THREADS": "2"})
     assert setting == "2" and threads > 1
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collection_pauses_and_comes_back_as_it_was(enabled):
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(RuntimeError), collection_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("the parser failed")
+        assert gc.isenabled() == enabled
+    finally:
+        gc.enable()
+
+
+def test_the_command_line_is_parsed_without_collections(monkeypatch, capsys):
+    import pipeline.cli as cli
+
+    seen = []
+    real = cli.build_parser
+
+    def build_parser():
+        seen.append(gc.isenabled())  # the settings' models are imported from here
+        return real()
+
+    monkeypatch.setattr(cli, "build_parser", build_parser)
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    capsys.readouterr()
+    assert seen == [False] and gc.isenabled()

@@ -1,5 +1,6 @@
 """How ``crosswarn run`` runs in its one process: loading, fetching ahead, decoding and
-reducing in threads, then publishing."""
+reducing in threads, then publishing; and the pause in collection every command's parsing
+gets (:func:`collection_paused`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""``crosswarn run``'s process settings: no collection while loading, a short GIL switch
-interval while it runs, and both undone after, for callers in the same process."""
+"""crosswarn's process settings: no collection while the command line is parsed or a run
+loads, a short GIL switch interval while it runs (each undone after, for callers in the same
+process), and no BLAS threads of their own beside crosswarn's workers."""
 
 from __future__ import annotations
 

@@ -16,6 +16,10 @@ from pipeline.errors import CrosswarnError, SourceUnavailable
 # parallelism is its own workers', and each OpenBLAS library loaded (numpy's, scipy's) would
 # start a thread per core that spins for 0.1 s of CPU at load, with the cores busy fetching.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# No pydantic plugins looked for (crosswarn uses none, unless the caller asks): pydantic scans
+# every installed distribution's entry points for them as the settings' first model is built,
+# 10 ms on the one core busy before a run's first file is fetched.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
 
 #: fetch and statistics in one pass: each file decoded as it is fetched, never read back.
 STAGES = ("fetch_and_statistics", "assess", "publish")
@@ -61,6 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, loaded) -> int:
     import time
 
+    from pipeline.one_process import unused_optionals_refused
     from pipeline.sources.streamed import fetching_ahead
 
     settings = _settings(args)
@@ -73,9 +78,9 @@ def _run(args: argparse.Namespace, loaded) -> int:
     # (a DWD source; None for the others, whose fetch stage comes first).
     ahead = fetching_ahead(args.source, args.run, settings)
     with ahead or contextlib.nullcontext():
-        from pipeline.orchestration import stages
-        from pipeline.progress import Stage
-
+        with unused_optionals_refused():
+            from pipeline.orchestration import stages
+            from pipeline.progress import Stage
         loaded()
         stages.migrate(settings)
         done("migrate")

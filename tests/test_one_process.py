@@ -87,3 +87,37 @@ def test_the_command_line_is_parsed_without_collections(monkeypatch, capsys):
         cli.main(["--help"])
     capsys.readouterr()
     assert seen == [False] and gc.isenabled()
+
+
+def _in_a_fresh_process(code: str) -> list[str]:
+    env = os.environ | {"OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+
+
+def test_a_run_loads_without_the_optional_modules_it_never_uses():
+    out = _in_a_fresh_process(
+        "import sys\n"
+        "from pipeline.one_process import UNUSED_OPTIONAL, unused_optionals_refused\n"
+        "with unused_optionals_refused():\n"
+        "    from pipeline.orchestration import stages\n"
+        "import dask.array, xarray\n"
+        "print(sorted(n for n in UNUSED_OPTIONAL if n in sys.modules) or ['none'])\n"
+        "print([n for n in ('scipy.fft', 'scipy.special') if n in sys.modules] or ['none'])\n"
+        # After, each imports again, and xarray and dask go on without them.
+        "import jinja2, pint, scipy.fftpack\n"
+        "print(xarray.DataArray([1.0, 2.0], dims='x', coords={'x': [0, 1]}).x.to_numpy().sum())\n"
+    )
+    assert out == ["['none']", "['none']", "1"]
+
+
+def test_an_optional_module_loaded_before_is_left_as_it_is():
+    out = _in_a_fresh_process(
+        "import sys, jinja2\n"
+        "from pipeline.one_process import unused_optionals_refused\n"
+        "with unused_optionals_refused():\n"
+        "    print(sys.modules['jinja2'] is jinja2)\n"
+        "print(sys.modules['jinja2'] is jinja2, 'pint' in sys.modules)\n"
+    )
+    assert out == ["True", "True", "False"]

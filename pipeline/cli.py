@@ -65,22 +65,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, loaded) -> int:
     import time
 
-    from pipeline.one_process import unused_optionals_refused
-    from pipeline.sources.streamed import fetching_ahead
+    from pipeline.one_process import load_run_dependencies, unused_optionals_refused
 
-    settings = _settings(args)
     finished = {}  # stage -> when it ended (seconds since the epoch), for --timings
 
     def done(stage: str) -> None:
         finished[stage] = time.time()
 
-    # The run's first files are fetched and decompressed while the rest of crosswarn loads
-    # (a DWD source; None for the others, whose fetch stage comes first).
-    ahead = fetching_ahead(args.source, args.run, settings)
-    with ahead or contextlib.nullcontext():
+    with contextlib.ExitStack() as fetching:
         with unused_optionals_refused():
+            from pipeline.sources.streamed import fetching_ahead
+
+            settings = _settings(args)
+            # The run's first files are fetched and decompressed while the rest of crosswarn
+            # loads (a DWD source; None for the others, whose fetch stage comes first).
+            ahead = fetching_ahead(args.source, args.run, settings)
+            if ahead is not None:
+                fetching.enter_context(ahead)
             from pipeline.orchestration import stages
             from pipeline.progress import Stage
+
+            load_run_dependencies()
         loaded()
         stages.migrate(settings)
         done("migrate")

@@ -67,6 +67,8 @@ def switching_often() -> Iterator[None]:
 #: of them, each with who imports it and why (CPU measured on this machine, where every
 #: millisecond of loading is one the cores fetching ahead lose):
 UNUSED_OPTIONAL = {
+    # tenacity's retries of tornado coroutines (8 ms, before the first file is fetched).
+    "tornado": "tenacity",
     # dask.array checks that scipy.fftpack exists, to warn about its functions passed to
     # dask's FFTs: scipy.fftpack imports scipy.fft and scipy.special (50-85 ms).
     "scipy.fftpack": "dask.array",
@@ -82,20 +84,24 @@ UNUSED_OPTIONAL = {
 def unused_optionals_refused() -> Iterator[None]:
     """Inside, :data:`UNUSED_OPTIONAL`'s modules (those not imported yet) cannot be imported:
     the dependencies that load inside find them missing, as they do where they are not
-    installed, and go on without. Inside, dask and dask.array load, and xarray looks for pint
-    once. After, each can be imported again (pint by crosswarn's analysis commands); only what
-    loaded inside keeps going without (no HTML views of dask objects, no pint Quantity inside
-    xarray objects: a run makes neither)."""
+    installed, and go on without. After, each can be imported again (pint by crosswarn's
+    analysis commands, tornado by dask.distributed); only what loaded inside keeps going
+    without (no HTML views of dask objects, no pint Quantity inside xarray objects: a run
+    makes neither)."""
     refused = [name for name in UNUSED_OPTIONAL if name not in sys.modules]
     sys.modules.update(dict.fromkeys(refused))  # None: "cannot be imported"
     try:
-        import dask  # noqa: F401
-        import dask.array  # noqa: F401
-        from xarray.namedarray.pycompat import array_type
-
-        array_type("pint")
         yield
     finally:
         for name in refused:
             if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]
+
+
+def load_run_dependencies() -> None:
+    """What a run loads of its dependencies on the way, loaded now (inside
+    :func:`unused_optionals_refused`): dask.array, and xarray's one look for pint."""
+    import dask.array  # noqa: F401
+    from xarray.namedarray.pycompat import array_type
+
+    array_type("pint")

@@ -99,17 +99,21 @@ def _in_a_fresh_process(code: str) -> list[str]:
 def test_a_run_loads_without_the_optional_modules_it_never_uses():
     out = _in_a_fresh_process(
         "import sys\n"
-        "from pipeline.one_process import UNUSED_OPTIONAL, unused_optionals_refused\n"
+        "from pipeline.one_process import (\n"
+        "    UNUSED_OPTIONAL, load_run_dependencies, unused_optionals_refused)\n"
         "with unused_optionals_refused():\n"
+        "    from pipeline.sources import streamed\n"
         "    from pipeline.orchestration import stages\n"
-        "import dask.array, xarray\n"
+        "    load_run_dependencies()\n"
+        "import dask.array, tenacity, xarray\n"
         "print(sorted(n for n in UNUSED_OPTIONAL if n in sys.modules) or ['none'])\n"
         "print([n for n in ('scipy.fft', 'scipy.special') if n in sys.modules] or ['none'])\n"
-        # After, each imports again, and xarray and dask go on without them.
-        "import jinja2, pint, scipy.fftpack\n"
+        # After, each imports again, and xarray, dask and tenacity go on without them.
+        "import jinja2, pint, scipy.fftpack, tornado\n"
         "print(xarray.DataArray([1.0, 2.0], dims='x', coords={'x': [0, 1]}).x.to_numpy().sum())\n"
+        "print(tenacity.retry(stop=tenacity.stop_after_attempt(1))(lambda: 'retried')())\n"
     )
-    assert out == ["['none']", "['none']", "1"]
+    assert out == ["['none']", "['none']", "1", "retried"]
 
 
 def test_an_optional_module_loaded_before_is_left_as_it_is():

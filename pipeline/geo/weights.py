@@ -24,8 +24,6 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 import xarray as xr
-from exactextract import exact_extract
-from exactextract.raster import NumPyRasterSource
 from pyproj import CRS
 
 from pipeline.files import atomic_path
@@ -114,6 +112,10 @@ def build_weights(regions: gpd.GeoDataFrame, grid: Grid) -> RegionWeights:
 
 def _regular_weights(geometries: np.ndarray, ids, grid: RegularGrid) -> sp.csr_matrix:
     """Exactextract's coverage of each cell x the cell's area on the sphere."""
+    # Imported here: a run whose weights are cached (every run after the first) needs none.
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
     half_lat, half_lon = grid.dlat / 2, grid.dlon / 2
     # exactextract numbers cells row-major from the top (northern) row.
     raster = NumPyRasterSource(

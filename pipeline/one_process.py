@@ -1,4 +1,5 @@
-"""How ``crosswarn run`` runs in its one process: loading, fetching ahead, decoding and
+"""How ``crosswarn run`` runs in its one process: loading (without the optional modules its
+dependencies would import for what a run never asks of them), fetching ahead, decoding and
 reducing in threads, then publishing; and the pause in collection every command's parsing
 gets (:func:`collection_paused`)."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 
 @contextlib.contextmanager
@@ -81,21 +82,28 @@ UNUSED_OPTIONAL = {
 
 
 @contextlib.contextmanager
-def unused_optionals_refused() -> Iterator[None]:
-    """Inside, :data:`UNUSED_OPTIONAL`'s modules (those not imported yet) cannot be imported:
-    the dependencies that load inside find them missing, as they do where they are not
-    installed, and go on without. After, each can be imported again (pint by crosswarn's
-    analysis commands, tornado by dask.distributed); only what loaded inside keeps going
-    without (no HTML views of dask objects, no pint Quantity inside xarray objects: a run
-    makes neither)."""
-    refused = [name for name in UNUSED_OPTIONAL if name not in sys.modules]
-    sys.modules.update(dict.fromkeys(refused))  # None: "cannot be imported"
+def imports_refused(names: Iterable[str]) -> Iterator[None]:
+    """Inside, those of the modules ``names`` not imported yet cannot be imported (None in
+    ``sys.modules``, Python's own "cannot be imported": an importer that guards the import
+    goes on without); after, each can be imported again."""
+    refused = [name for name in names if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(refused))
     try:
         yield
     finally:
         for name in refused:
             if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]
+
+
+def unused_optionals_refused() -> contextlib.AbstractContextManager[None]:
+    """Inside, :data:`UNUSED_OPTIONAL`'s modules cannot be imported (:func:`imports_refused`):
+    the dependencies that load inside find them missing, as they do where they are not
+    installed, and go on without. After, each can be imported again (pint by crosswarn's
+    analysis commands, tornado by dask.distributed); only what loaded inside keeps going
+    without (no HTML views of dask objects, no pint Quantity inside xarray objects: a run
+    makes neither)."""
+    return imports_refused(UNUSED_OPTIONAL)
 
 
 def load_run_dependencies() -> None:

@@ -1,6 +1,7 @@
 """crosswarn's process settings: no collection while the command line is parsed or a run
 loads, a short GIL switch interval while it runs (each undone after, for callers in the same
-process), and no BLAS threads of their own beside crosswarn's workers."""
+process), no BLAS threads of their own beside crosswarn's workers, and a run's loading without
+the optional modules it never uses (importable again after)."""
 
 from __future__ import annotations
 

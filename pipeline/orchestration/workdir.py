@@ -17,6 +17,7 @@ import xarray as xr
 
 from pipeline.errors import DataNotYetAvailable
 from pipeline.files import atomic_path, json_by_line, write_bytes_atomic
+from pipeline.one_process import imports_refused
 from pipeline.settings import Settings
 
 #: The pseudo-source of the cross-model consultation (its outputs, work and ledger entries).
@@ -58,13 +59,8 @@ def _no_cluster_probe() -> Iterator[None]:
     if any(name in sys.modules for name in _DISTRIBUTED):
         yield
         return
-    sys.modules.update(dict.fromkeys(_DISTRIBUTED))  # None: "cannot be imported"
-    try:
+    with imports_refused(_DISTRIBUTED):
         yield
-    finally:
-        for name in _DISTRIBUTED:
-            if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
 
 
 def read_netcdf(path: Path) -> xr.Dataset:

@@ -16,9 +16,8 @@ from pipeline.errors import CrosswarnError, SourceUnavailable
 # parallelism is its own workers', and each OpenBLAS library loaded (numpy's, scipy's) would
 # start a thread per core that spins for 0.1 s of CPU at load, with the cores busy fetching.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-# No pydantic plugins looked for (crosswarn uses none, unless the caller asks): pydantic scans
-# every installed distribution's entry points for them as the settings' first model is built,
-# 10 ms on the one core busy before a run's first file is fetched.
+# No pydantic plugins (crosswarn uses none) unless asked: looking scans every distribution's
+# entry points, 10 ms on the one core busy before a run's first file is fetched.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
 
 #: fetch and statistics in one pass: each file decoded as it is fetched, never read back.
@@ -80,8 +79,7 @@ def _run(args: argparse.Namespace, loaded) -> int:
             # The run's first files are fetched and decompressed while the rest of crosswarn
             # loads (a DWD source; None for the others, whose fetch stage comes first).
             ahead = fetching_ahead(args.source, args.run, settings)
-            if ahead is not None:
-                fetching.enter_context(ahead)
+            fetching.enter_context(ahead or contextlib.nullcontext())
             from pipeline.orchestration import stages
             from pipeline.progress import Stage
 
@@ -105,6 +103,8 @@ def _run(args: argparse.Namespace, loaded) -> int:
             done("bulletins")
     if args.timings:
         args.timings.write_text(json.dumps(finished) + "\n")
+    from pipeline.publishing.console import print_summary
+
     print_summary(settings.out_dir / args.source / args.run)
     sent = json.loads((consultation / "summary.json").read_text())["messages"]
     print(
@@ -159,34 +159,10 @@ def cmd_regions(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from pipeline.publishing.console import print_summary
+
     print_summary(Path(args.directory))
     return 0
-
-
-def print_summary(directory: Path) -> None:
-    summary = json.loads((directory / "summary.json").read_text())
-    source, run, events = summary["source"], summary["run"], summary["events"]
-    print(f"\ncrosswarn {source} run {run}: {events} warning events")
-    for hazard, by_country in summary["regions_per_level"].items():
-        print(f"\n  {hazard}: regions per level (own country's criteria)")
-        print(f"    {'':4} {'none':>6} {'yellow':>7} {'orange':>7} {'red':>5}")
-        for country, counts in sorted(by_country.items()):
-            print(
-                f"    {country:4} {counts['none']:>6} {counts['yellow']:>7} "
-                f"{counts['orange']:>7} {counts['red']:>5}"
-            )
-    sent = ", ".join(f"{n} {kind}" for kind, n in summary.get("messages", {}).items())
-    print(f"\n  messages decided by the ledger: {sent}")
-    print(f"\n  joint-consultation triggers: {len(summary['triggers'])}")
-    for trigger in summary["triggers"]:
-        levels = ", ".join(f"{c} {lvl}" for c, lvl in trigger["countries"].items())
-        print(f"    {trigger['id']}: {trigger['start']} .. {trigger['end']}; {levels}")
-        print(f"      convene: {', '.join(trigger['cells'])}")
-    caps = sorted((directory / "cap").glob("*.xml"))
-    print("\n  outputs:")
-    print(f"    {directory / 'cap'}/  ({len(caps)} CAP 1.2 files)")
-    for name in ("warnings.geojson", "triggers.json", "statistics.nc", "manifest.json"):
-        print(f"    {directory / name}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gc
 import json
+import sys
 
 import pytest
 
+from pipeline import one_process
 from pipeline.cli import main
 from pipeline.sources.dwd import IconD2
 from tests.sources.dwd_tree import write_run
@@ -34,9 +37,25 @@ def _run(mirror, tmp_path) -> list[str]:
     ]  # fmt: skip
 
 
-def test_run_end_to_end_then_a_broken_run_exits_non_zero(mirror, tmp_path, capsys):
+def test_run_end_to_end_then_a_broken_run_exits_non_zero(mirror, tmp_path, capsys, monkeypatch):
+    # The run's dependencies load while its unused optional modules are refused.
+    refusing, loads = [], []
+    real_refusal = one_process.unused_optionals_refused
+
+    @contextlib.contextmanager
+    def refusal():
+        with real_refusal():
+            refusing.append(True)
+            yield
+            refusing.pop()
+
+    monkeypatch.setattr(one_process, "unused_optionals_refused", refusal)
+    monkeypatch.setattr(one_process, "load_run_dependencies", lambda: loads.append(refusing[:]))
     timings = tmp_path / "timings.json"
     assert main([*_run(mirror, tmp_path), "--timings", str(timings)]) == 0
+    assert loads == [[True]]
+    # ... and can be imported again after.
+    assert not [name for name in one_process.UNUSED_OPTIONAL if sys.modules.get(name, 0) is None]
     # Collections were held while crosswarn loaded: back on, and nothing left frozen.
     assert gc.isenabled() and gc.get_freeze_count() == 0
     out = tmp_path / "out" / "dwd-icon-d2" / RUN
